@@ -66,7 +66,9 @@ pub fn parse_clock(s: &str) -> Result<i32, ClockError> {
         return Err(ClockError::BadMinute(t.to_string()));
     }
     let hours: i32 = h.parse().map_err(|_| ClockError::BadHour(t.to_string()))?;
-    let minutes: i32 = m.parse().map_err(|_| ClockError::BadMinute(t.to_string()))?;
+    let minutes: i32 = m
+        .parse()
+        .map_err(|_| ClockError::BadMinute(t.to_string()))?;
     if minutes >= 60 {
         return Err(ClockError::MinuteOutOfRange(t.to_string()));
     }
@@ -205,7 +207,10 @@ mod tests {
     #[test]
     fn parse_rejects_with_named_problem() {
         assert_eq!(parse_clock(""), Err(ClockError::Empty));
-        assert!(matches!(parse_clock("900"), Err(ClockError::MissingColon(_))));
+        assert!(matches!(
+            parse_clock("900"),
+            Err(ClockError::MissingColon(_))
+        ));
         assert!(matches!(parse_clock("123:00"), Err(ClockError::BadHour(_))));
         assert!(matches!(parse_clock("a:00"), Err(ClockError::BadHour(_))));
         assert!(matches!(parse_clock("9:0"), Err(ClockError::BadMinute(_))));
@@ -263,10 +268,7 @@ mod tests {
         let _ = local_instant(d, i32::MIN, &tz);
         let d = jiff::civil::date(-9999, 1, 1);
         let _ = local_instant(d, i32::MIN, &tz);
-        assert_eq!(
-            local_instant(jiff::civil::date(1970, 1, 2), 0, &tz),
-            86_400
-        );
+        assert_eq!(local_instant(jiff::civil::date(1970, 1, 2), 0, &tz), 86_400);
         assert_eq!(days_from_civil(1970, 1, 2), 1);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
     }

@@ -3,8 +3,8 @@
 
 use crate::clock::{local_instant, minute_floor};
 use crate::explain::{
-    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation,
-    SideExplanation, SupplementReason, Window, WindowRef,
+    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation, SideExplanation,
+    SupplementReason, Window, WindowRef,
 };
 use crate::model::*;
 use crate::validate::{MAX_OFF_DELAY, MAX_ON_ADVANCE};
@@ -155,7 +155,14 @@ pub(crate) fn work_segs(day: jiff::civil::Date, tz: &TimeZone, shift: &Shift) ->
         order.as_mut_slice().sort_unstable();
         for &(a, b) in order.as_slice() {
             ots.push((
-                make_seg(day, tz, a, b, last.on_advance_minutes, last.off_delay_minutes),
+                make_seg(
+                    day,
+                    tz,
+                    a,
+                    b,
+                    last.on_advance_minutes,
+                    last.off_delay_minutes,
+                ),
                 a,
                 b,
             ));
@@ -469,11 +476,7 @@ pub(crate) fn run(input: &DayInput<'_>, out: &mut Vec<PairOutcome>, ex: Option<&
     for (c, p) in counted.iter_mut().zip(input.punches) {
         *c = minute_floor(p.at, tz);
     }
-    let ctx = Ctx {
-        input,
-        tz,
-        counted,
-    };
+    let ctx = Ctx { input, tz, counted };
 
     // Collected only for the explanation.
     let mut ex = ex;
@@ -559,7 +562,13 @@ pub(crate) fn run(input: &DayInput<'_>, out: &mut Vec<PairOutcome>, ex: Option<&
                         .push("shift has no punch_time_rule: no records".to_string());
                 }
             }
-            work_day(&ctx, shift, &w, out, explaining.then_some((&mut recs, &mut wins)));
+            work_day(
+                &ctx,
+                shift,
+                &w,
+                out,
+                explaining.then_some((&mut recs, &mut wins)),
+            );
         }
     }
 
@@ -656,7 +665,10 @@ fn missing(ctx: &Ctx<'_>, w: Win) -> (CheckResult, Reason) {
     )
 }
 
-type ExSink<'s> = Option<(&'s mut Vec<RecordExplanation>, &'s mut Vec<(usize, Side, Win)>)>;
+type ExSink<'s> = Option<(
+    &'s mut Vec<RecordExplanation>,
+    &'s mut Vec<(usize, Side, Win)>,
+)>;
 
 fn work_day(
     ctx: &Ctx<'_>,
@@ -673,9 +685,7 @@ fn work_day(
     let mut first_on: Option<(Option<usize>, Win)> = None;
     let mut last_off: Option<(Option<usize>, Win)> = None;
 
-    for i in 0..n {
-        let p = &shift.pairs[i];
-        let seg = segs[i];
+    for (i, (p, &seg)) in shift.pairs.iter().zip(segs).enumerate().take(n) {
         let flex = if i == 0 { shift.flexible } else { None };
         let mut off_shift_secs: i64 = 0;
 

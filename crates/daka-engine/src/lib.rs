@@ -30,8 +30,8 @@ pub use eval::{
     day_edges, days_touched_by, evaluate, evaluate_into, evaluate_records, punch_range,
 };
 pub use explain::{
-    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation,
-    SideExplanation, SupplementReason, Window, WindowRef,
+    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation, SideExplanation,
+    SupplementReason, Window, WindowRef,
 };
 pub use model::*;
 pub use validate::{validate_shift, FieldError, MAX_OFF_DELAY, MAX_ON_ADVANCE};

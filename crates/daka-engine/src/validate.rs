@@ -44,7 +44,11 @@ pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
         err(&mut errs, "shift_name".into(), "must not be empty");
     }
     if shift.pairs.is_empty() || shift.pairs.len() > 3 {
-        err(&mut errs, "punch_time_rule".into(), "must have 1 to 3 entries");
+        err(
+            &mut errs,
+            "punch_time_rule".into(),
+            "must have 1 to 3 entries",
+        );
     }
     for (i, p) in shift.pairs.iter().enumerate() {
         let f = |name: &str| format!("punch_time_rule[{i}].{name}");
@@ -61,10 +65,18 @@ pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
             err(&mut errs, f("off_time"), "must not be later than 48:00");
         }
         if !(0..=MAX_ON_ADVANCE).contains(&p.on_advance_minutes) {
-            err(&mut errs, f("on_advance_minutes"), "must be between 0 and 720");
+            err(
+                &mut errs,
+                f("on_advance_minutes"),
+                "must be between 0 and 720",
+            );
         }
         if !(0..=MAX_OFF_DELAY).contains(&p.off_delay_minutes) {
-            err(&mut errs, f("off_delay_minutes"), "must be between 0 and 960");
+            err(
+                &mut errs,
+                f("off_delay_minutes"),
+                "must be between 0 and 960",
+            );
         }
         for (name, v) in [
             ("late_minutes_as_late", p.late_minutes_as_late),
@@ -77,10 +89,18 @@ pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
             }
         }
         if p.late_minutes_as_serious_late.is_some_and(|v| v < 0) {
-            err(&mut errs, f("late_minutes_as_serious_late"), "must not be negative");
+            err(
+                &mut errs,
+                f("late_minutes_as_serious_late"),
+                "must not be negative",
+            );
         }
         if i == 0 && p.no_need_on {
-            err(&mut errs, f("no_need_on"), "must be false for the first rule");
+            err(
+                &mut errs,
+                f("no_need_on"),
+                "must be false for the first rule",
+            );
         }
         if i > 0 {
             let prev = &shift.pairs[i - 1];
@@ -158,7 +178,10 @@ mod tests {
 
     #[test]
     fn accepts_normal_shifts() {
-        assert_eq!(validate_shift(&shift(vec![PunchPair::new(540, 1080)])), Ok(()));
+        assert_eq!(
+            validate_shift(&shift(vec![PunchPair::new(540, 1080)])),
+            Ok(())
+        );
         assert_eq!(
             validate_shift(&shift(vec![
                 PunchPair::new(480, 720),
@@ -168,7 +191,10 @@ mod tests {
             Ok(())
         );
         // cross midnight 22:00-30:00
-        assert_eq!(validate_shift(&shift(vec![PunchPair::new(1320, 1800)])), Ok(()));
+        assert_eq!(
+            validate_shift(&shift(vec![PunchPair::new(1320, 1800)])),
+            Ok(())
+        );
     }
 
     #[test]
@@ -198,7 +224,10 @@ mod tests {
             "punch_time_rule[1].on_time must not be before punch_time_rule[0].off_time",
             "flexible_rule[0].flexible_late_minutes must not be negative",
         ] {
-            assert!(errs.iter().any(|e| e == want), "missing {want:?} in {errs:?}");
+            assert!(
+                errs.iter().any(|e| e == want),
+                "missing {want:?} in {errs:?}"
+            );
         }
     }
 

@@ -105,7 +105,9 @@ fn instant(s: &str, day: Date, tz: &TimeZone) -> i64 {
         None => (day, s),
     };
     let parts: Vec<&str> = time.split(':').collect();
-    let h: i8 = parts[0].parse().unwrap_or_else(|_| panic!("bad time {s:?}"));
+    let h: i8 = parts[0]
+        .parse()
+        .unwrap_or_else(|_| panic!("bad time {s:?}"));
     let m: i8 = parts
         .get(1)
         .and_then(|x| x.parse().ok())
@@ -314,7 +316,14 @@ fn build(s: &Scenario) -> Built {
         }
     }
     let now = get("now").first().map_or_else(
-        || local(&tz, day.checked_add(jiff::Span::new().days(3)).unwrap().at(0, 0, 0, 0)),
+        || {
+            local(
+                &tz,
+                day.checked_add(jiff::Span::new().days(3))
+                    .unwrap()
+                    .at(0, 0, 0, 0),
+            )
+        },
         |v| instant(v, day, &tz),
     );
     let edge = |k: &str, w: &str| -> (Option<i64>, Option<i64>) {
@@ -346,19 +355,15 @@ fn build(s: &Scenario) -> Built {
     }
 }
 
-fn check_side(
-    what: &str,
-    spec: &str,
-    got: &SideOutcome,
-    b: &Built,
-    errs: &mut Vec<String>,
-) {
+fn check_side(what: &str, spec: &str, got: &SideOutcome, b: &Built, errs: &mut Vec<String>) {
     let mut toks: Vec<String> = Vec::new();
     // keep "(punch ...)" groups as one token
     let mut rest = spec.trim();
     while !rest.is_empty() {
         if rest.starts_with('(') {
-            let end = rest.find(')').unwrap_or_else(|| panic!("unclosed ( in {spec:?}"));
+            let end = rest
+                .find(')')
+                .unwrap_or_else(|| panic!("unclosed ( in {spec:?}"));
             toks.push(rest[..=end].to_string());
             rest = rest[end + 1..].trim_start();
         } else {
@@ -402,7 +407,11 @@ fn check_side(
                     .filter(|(_, s)| s.text == p)
                     .map(|(i, _)| i)
                     .collect();
-                assert_eq!(ids.len(), 1, "punch {p:?} must name exactly one punch; use #N");
+                assert_eq!(
+                    ids.len(),
+                    1,
+                    "punch {p:?} must name exactly one punch; use #N"
+                );
                 ids[0] as i64 + 1
             };
             want_punch = Some(Some(id));
@@ -418,7 +427,10 @@ fn check_side(
         bad(format!("supplement {} (wanted {want_sup})", got.supplement));
     }
     if got.serious_late != want_serious {
-        bad(format!("serious_late {} (wanted {want_serious})", got.serious_late));
+        bad(format!(
+            "serious_late {} (wanted {want_serious})",
+            got.serious_late
+        ));
     }
     if let Some(m) = want_minutes {
         if got.minutes_off != m {

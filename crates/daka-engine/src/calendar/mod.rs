@@ -94,7 +94,10 @@ mod tests {
             if e.kind == CalendarDay::AdjustedWorkday {
                 let mut d = e.from;
                 while d <= e.to {
-                    assert!(d.weekday().to_monday_one_offset() >= 6, "{d} is not a weekend");
+                    assert!(
+                        d.weekday().to_monday_one_offset() >= 6,
+                        "{d} is not a weekend"
+                    );
                     d = d.tomorrow().unwrap();
                 }
             }
