@@ -1,0 +1,3 @@
+//! `contact/v3`: the users subset.
+
+pub mod users;

@@ -1,0 +1,71 @@
+//! The API, laid out like the upstream one: `auth/v3`, `contact/v3`, `attendance/v1`.
+
+pub mod attendance;
+pub mod auth;
+pub mod contact;
+
+use axum::http::Method;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+/// An authenticated endpoint: what it is called, which scopes admit it, its own rate cap.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: Method,
+    /// Route path as registered.
+    pub path: &'static str,
+    /// Short name (rate-limit key, logs).
+    pub name: &'static str,
+    /// Any one of these scopes admits the call.
+    pub scopes: &'static [&'static str],
+    /// A per-second limit below the default, if the endpoint has one.
+    pub rate_cap: Option<u32>,
+}
+
+const TASK: &str = "attendance:task";
+const TASK_RO: &str = "attendance:task:readonly";
+const CONTACT: &str = "contact:contact";
+const CONTACT_RO: &str = "contact:user.base:readonly";
+
+const USERS: &str = "/open-apis/contact/v3/users";
+const USER: &str = "/open-apis/contact/v3/users/{user_id}";
+const FLOWS_CREATE: &str = "/open-apis/attendance/v1/user_flows/batch_create";
+const FLOW: &str = "/open-apis/attendance/v1/user_flows/{user_flow_id}";
+const FLOWS_QUERY: &str = "/open-apis/attendance/v1/user_flows/query";
+const FLOWS_DEL: &str = "/open-apis/attendance/v1/user_flows/batch_del";
+
+/// Every authenticated endpoint daka serves.
+pub fn endpoints() -> Vec<Endpoint> {
+    let e = |method: Method, path, name, scopes, rate_cap| Endpoint { method, path, name, scopes, rate_cap };
+    vec![
+        e(Method::POST, USERS, "contact.users.create", &[CONTACT] as &[_], None),
+        e(Method::GET, USER, "contact.users.get", &[CONTACT, CONTACT_RO], None),
+        e(Method::DELETE, USER, "contact.users.delete", &[CONTACT], None),
+        e(Method::POST, FLOWS_CREATE, "user_flows.batch_create", &[TASK], None),
+        e(Method::GET, FLOW, "user_flows.get", &[TASK, TASK_RO], None),
+        e(Method::POST, FLOWS_QUERY, "user_flows.query", &[TASK_RO], None),
+        e(Method::POST, FLOWS_DEL, "user_flows.batch_del", &[TASK], Some(10)),
+    ]
+}
+
+/// The endpoint registered for `method` and route `path`, if it requires auth.
+pub fn endpoint(method: &Method, path: &str) -> Option<&'static Endpoint> {
+    static TABLE: std::sync::OnceLock<Vec<Endpoint>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(endpoints).iter().find(|e| e.method == *method && e.path == path)
+}
+
+/// Routes of every endpoint.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/open-apis/auth/v3/tenant_access_token/internal", post(auth::tenant_access_token))
+        .route("/open-apis/auth/v3/app_access_token/internal", post(auth::app_access_token))
+        .route(USERS, post(contact::users::create))
+        .route(USER, get(contact::users::get).delete(contact::users::delete))
+        .route(FLOWS_CREATE, post(attendance::user_flows::batch_create))
+        .route(FLOW, get(attendance::user_flows::get))
+        .route(FLOWS_QUERY, post(attendance::user_flows::query))
+        .route(FLOWS_DEL, post(attendance::user_flows::batch_del))
+}

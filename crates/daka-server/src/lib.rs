@@ -1,0 +1,123 @@
+//! daka's HTTP server: the Feishu/Lark Attendance v1 open API (plus the auth and contact subsets
+//! it needs) over daka's store. Thin by design: decode, authorize, call the store, encode.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod platform;
+pub mod ratelimit;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::Router;
+use daka_store::apps::DEFAULT_SCOPES;
+use daka_store::Store;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+pub use state::{AppState, Clock};
+
+/// The whole HTTP application over `state`.
+pub fn app(state: AppState) -> Router {
+    api::routes()
+        .route_layer(from_fn_with_state(state.clone(), platform::guard))
+        .route("/healthz", get(platform::healthz))
+        .route("/metrics", get(platform::metrics))
+        .fallback(platform::unknown_path)
+        .method_not_allowed_fallback(platform::wrong_method)
+        .layer(from_fn_with_state(state.clone(), platform::envelope))
+        .with_state(state)
+}
+
+/// Credentials of the bootstrap app created on first start.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    /// Fixed app id (`DAKA_APP_ID`), else generated.
+    pub app_id: Option<String>,
+    /// Fixed secret (`DAKA_APP_SECRET`), else generated.
+    pub app_secret: Option<String>,
+}
+
+/// What [`bootstrap`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bootstrapped {
+    /// Nothing: the tenant and app already existed.
+    Existing,
+    /// A new app; its secret is shown this once.
+    Created {
+        /// The tenant's key.
+        tenant_key: String,
+        /// The app id.
+        app_id: String,
+        /// The secret.
+        app_secret: String,
+    },
+}
+
+/// On first start creates a tenant and its self-built app with every attendance scope and the
+/// contact scopes; when `DAKA_APP_ID` names an app that does not exist yet, creates it in the
+/// first tenant.
+pub async fn bootstrap(store: &Store, creds: &Bootstrap, now: i64) -> Result<Bootstrapped, daka_store::Error> {
+    let tenant = match store.tenants().await?.into_iter().next() {
+        Some(t) => t,
+        None => store.create_tenant("default", now).await?,
+    };
+    let apps = store.apps().await?;
+    let wanted = match &creds.app_id {
+        Some(id) => !apps.iter().any(|a| &a.app_id == id),
+        None => apps.is_empty(),
+    };
+    if !wanted {
+        return Ok(Bootstrapped::Existing);
+    }
+    let scopes: Vec<String> = DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect();
+    let created = store
+        .create_app(tenant.id, "daka bootstrap app", &scopes, creds.app_id.as_deref(), creds.app_secret.as_deref(), now)
+        .await?;
+    Ok(Bootstrapped::Created { tenant_key: tenant.tenant_key, app_id: created.app.app_id, app_secret: created.secret })
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets in-flight
+/// requests finish (up to 30 s) and returns. Header names go out title-cased (`X-Tt-Logid`,
+/// `Content-Type`), as the Python SDK looks them up case-sensitively.
+pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _peer): (_, SocketAddr) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(app.clone());
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .title_case_headers(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
+        tracing::warn!("some connections were still open after 30 s");
+    }
+}

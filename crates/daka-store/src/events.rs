@@ -1,0 +1,82 @@
+//! The event outbox: event records written in the same transaction as the change that causes
+//! them, delivered later (webhook or long connection).
+
+use serde_json::Value;
+use sqlx::{Any, Row, Transaction};
+
+use crate::ids::random_hex;
+use crate::{Result, Store};
+
+/// `attendance.user_flow.created_v1`: a punch was created.
+pub const USER_FLOW_CREATED: &str = "attendance.user_flow.created_v1";
+/// `attendance.user_task.updated_v1`: a result changed.
+pub const USER_TASK_UPDATED: &str = "attendance.user_task.updated_v1";
+
+/// A stored event record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// Position in the outbox (increasing).
+    pub seq: i64,
+    /// Tenant whose apps receive it.
+    pub tenant_id: i64,
+    /// Unique id, 32 hex digits; receivers dedupe by it.
+    pub event_id: String,
+    /// Event type.
+    pub event_type: String,
+    /// Creation instant, milliseconds.
+    pub created_ms: i64,
+    /// The `event` body of the schema 2.0 envelope.
+    pub payload: Value,
+}
+
+impl Store {
+    /// Appends an event record inside `tx`.
+    pub(crate) async fn record_event(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        tenant_id: i64,
+        event_type: &str,
+        payload: &Value,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.next_id())
+        .bind(tenant_id)
+        .bind(random_hex(16))
+        .bind(event_type)
+        .bind(now.saturating_mul(1000))
+        .bind(payload.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Event records of a tenant after `after_seq`, oldest first, at most `limit`.
+    pub async fn events_after(&self, tenant_id: i64, after_seq: i64, limit: i64) -> Result<Vec<EventRecord>> {
+        let rows = sqlx::query(
+            "SELECT seq, tenant_id, event_id, event_type, created_ms, payload FROM event_records \
+             WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let payload: String = r.try_get(5)?;
+                Ok(EventRecord {
+                    seq: r.try_get(0)?,
+                    tenant_id: r.try_get(1)?,
+                    event_id: r.try_get(2)?,
+                    event_type: r.try_get(3)?,
+                    created_ms: r.try_get(4)?,
+                    payload: serde_json::from_str(&payload).map_err(|e| crate::Error::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,17 @@
+//! daka's storage: one transaction per change, portable SQL for SQLite (embedded, the default)
+//! and PostgreSQL (scale-out), one module per aggregate.
+//!
+//! The store is where daka's domain operations live: it resolves ids to people, validates what
+//! only the database can check, writes the change together with the results and event records it
+//! causes, and reports failures as [`Error`] values that the server maps to Feishu codes.
+
+pub mod apps;
+mod db;
+mod error;
+pub mod events;
+pub mod ids;
+pub mod people;
+pub mod punches;
+
+pub use db::{Backend, Store, WriteTx};
+pub use error::{Error, Result};

@@ -1,0 +1,290 @@
+//! People (contact users) and their employment periods.
+//!
+//! A person is an internal id. `user_id` (= attendance `employee_id`) and `employee_no` are
+//! attributes that a later hire may reuse once the earlier holder has left, so an id resolves to
+//! a person *at an instant*: the one whose employment period `[employed_from, left_at)` contains
+//! it.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use crate::ids::random_hex;
+use crate::{Error, Result, Store};
+
+/// Which attribute an external id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// `user_id` / attendance `employee_id`.
+    UserId,
+    /// Staff number (`employee_no`).
+    EmployeeNo,
+    /// Contact `open_id`.
+    OpenId,
+    /// Contact `union_id`.
+    UnionId,
+}
+
+impl IdKind {
+    fn column(self) -> &'static str {
+        match self {
+            IdKind::UserId => "user_id",
+            IdKind::EmployeeNo => "employee_no",
+            IdKind::OpenId => "open_id",
+            IdKind::UnionId => "union_id",
+        }
+    }
+}
+
+/// A person as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    /// Internal id.
+    pub id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Contact `user_id` (= attendance `employee_id`).
+    pub user_id: String,
+    /// `ou_…`.
+    pub open_id: String,
+    /// `on_…`.
+    pub union_id: String,
+    /// Display name.
+    pub name: String,
+    /// Staff number.
+    pub employee_no: Option<String>,
+    /// `join_time` as given, Unix seconds.
+    pub join_time: Option<i64>,
+    /// Start of the employment period; `None` = since always.
+    pub employed_from: Option<i64>,
+    /// End of the employment period (exclusive); `None` = still employed.
+    pub left_at: Option<i64>,
+    /// Other contact fields, as JSON, echoed back on reads.
+    pub attrs: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Person {
+    /// The id of this person of the given kind ("" when the person has no staff number).
+    pub fn id_of(&self, kind: IdKind) -> &str {
+        match kind {
+            IdKind::UserId => &self.user_id,
+            IdKind::EmployeeNo => self.employee_no.as_deref().unwrap_or(""),
+            IdKind::OpenId => &self.open_id,
+            IdKind::UnionId => &self.union_id,
+        }
+    }
+
+    /// Whether the person was employed at `t`.
+    pub fn employed_at(&self, t: i64) -> bool {
+        self.employed_from.is_none_or(|f| f <= t) && self.left_at.is_none_or(|l| t < l)
+    }
+}
+
+/// What is needed to register a person.
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    /// Contact `user_id`; generated when absent.
+    pub user_id: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Staff number.
+    pub employee_no: Option<String>,
+    /// Start of employment, Unix seconds.
+    pub join_time: Option<i64>,
+    /// Other contact fields, kept as sent.
+    pub attrs: serde_json::Map<String, serde_json::Value>,
+}
+
+const COLUMNS: &str =
+    "id, tenant_id, user_id, open_id, union_id, name, employee_no, join_time, employed_from, left_at, attrs";
+
+fn person_from_row(r: &AnyRow) -> Result<Person> {
+    let attrs: String = r.try_get(10)?;
+    let attrs = match serde_json::from_str::<serde_json::Value>(&attrs) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => return Err(Error::Corrupt(format!("people.attrs of {}", r.try_get::<i64, _>(0)?))),
+    };
+    Ok(Person {
+        id: r.try_get(0)?,
+        tenant_id: r.try_get(1)?,
+        user_id: r.try_get(2)?,
+        open_id: r.try_get(3)?,
+        union_id: r.try_get(4)?,
+        name: r.try_get(5)?,
+        employee_no: r.try_get(6)?,
+        join_time: r.try_get(7)?,
+        employed_from: r.try_get(8)?,
+        left_at: r.try_get(9)?,
+        attrs,
+    })
+}
+
+/// Every holder of an id, oldest first.
+async fn holders<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    tenant_id: i64,
+    kind: IdKind,
+    id: &str,
+) -> Result<Vec<Person>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM people WHERE tenant_id = $1 AND {} = $2 ORDER BY created_at, id", kind.column());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).bind(id).fetch_all(exec).await?;
+    rows.iter().map(person_from_row).collect()
+}
+
+/// Picks from `holders` (oldest first) the active person, else the one who left last.
+fn current(holders: Vec<Person>) -> Option<Person> {
+    let active = holders.iter().position(|p| p.left_at.is_none());
+    match active {
+        Some(i) => holders.into_iter().nth(i),
+        None => holders.into_iter().max_by_key(|p| p.left_at),
+    }
+}
+
+impl Store {
+    /// Registers a person. Fails when an employed person holds the same `user_id` or
+    /// `employee_no`, or when `join_time` falls inside a previous holder's employment.
+    pub async fn create_person(&self, tenant_id: i64, new: NewPerson, now: i64) -> Result<Person> {
+        let mut w = self.write().await?;
+        let person = self.create_person_in(&mut w.tx, tenant_id, new, now).await?;
+        w.commit().await?;
+        Ok(person)
+    }
+
+    /// [`Store::create_person`] inside an open transaction (bulk imports).
+    pub async fn create_person_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+        tenant_id: i64,
+        new: NewPerson,
+        now: i64,
+    ) -> Result<Person> {
+        let user_id = new.user_id.filter(|u| !u.is_empty()).unwrap_or_else(|| random_hex(4));
+        if user_id.len() > 64 || user_id.chars().any(char::is_whitespace) {
+            return Err(Error::Invalid("user.user_id must be at most 64 characters without spaces".into()));
+        }
+        if new.name.trim().is_empty() {
+            return Err(Error::Invalid("user.name is required".into()));
+        }
+        let employee_no = new.employee_no.filter(|e| !e.is_empty());
+        let mut previous_left: Option<i64> = None;
+        let mut checks = vec![(IdKind::UserId, "user_id", user_id.clone())];
+        if let Some(no) = &employee_no {
+            checks.push((IdKind::EmployeeNo, "employee_no", no.clone()));
+        }
+        for (kind, field, value) in checks {
+            for p in holders(&mut **tx, tenant_id, kind, &value).await? {
+                match p.left_at {
+                    None => return Err(Error::Conflict { field, value }),
+                    Some(left) => previous_left = previous_left.max(Some(left)),
+                }
+            }
+        }
+        if let (Some(join), Some(left)) = (new.join_time, previous_left) {
+            if join < left {
+                return Err(Error::Invalid(format!(
+                    "user.join_time {join} is before the previous holder of this user_id/employee_no left ({left})"
+                )));
+            }
+        }
+        let person = Person {
+            id: self.next_id(),
+            tenant_id,
+            user_id,
+            open_id: format!("ou_{}", random_hex(16)),
+            union_id: format!("on_{}", random_hex(16)),
+            name: new.name,
+            employee_no,
+            join_time: new.join_time,
+            employed_from: new.join_time.or(previous_left),
+            left_at: None,
+            attrs: new.attrs,
+        };
+        sqlx::query(
+            "INSERT INTO people (id, tenant_id, user_id, open_id, union_id, name, employee_no, join_time, \
+             employed_from, left_at, attrs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)",
+        )
+        .bind(person.id)
+        .bind(tenant_id)
+        .bind(&person.user_id)
+        .bind(&person.open_id)
+        .bind(&person.union_id)
+        .bind(&person.name)
+        .bind(person.employee_no.as_deref())
+        .bind(person.join_time)
+        .bind(person.employed_from)
+        .bind(serde_json::Value::Object(person.attrs.clone()).to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(person)
+    }
+
+    /// The person an id names now: the employed holder, else the one who left last.
+    pub async fn person_current(&self, tenant_id: i64, kind: IdKind, id: &str) -> Result<Option<Person>> {
+        Ok(current(holders(self.pool(), tenant_id, kind, id).await?))
+    }
+
+    /// Every person an id has named, oldest first (`include_terminated_user=true`), or only the
+    /// current one (`false`).
+    pub async fn people_for_id(
+        &self,
+        tenant_id: i64,
+        kind: IdKind,
+        id: &str,
+        include_terminated: bool,
+    ) -> Result<Vec<Person>> {
+        let all = holders(self.pool(), tenant_id, kind, id).await?;
+        Ok(if include_terminated { all } else { current(all).into_iter().collect() })
+    }
+
+    /// The person an id named at instant `t`, if any.
+    pub async fn person_at<'e, E: Executor<'e, Database = Any>>(
+        exec: E,
+        tenant_id: i64,
+        kind: IdKind,
+        id: &str,
+        t: i64,
+    ) -> Result<Option<Person>> {
+        Ok(holders(exec, tenant_id, kind, id).await?.into_iter().find(|p| p.employed_at(t)))
+    }
+
+    /// Every holder of an id (for resolving many instants against one id).
+    pub async fn holders_of<'e, E: Executor<'e, Database = Any>>(
+        exec: E,
+        tenant_id: i64,
+        kind: IdKind,
+        id: &str,
+    ) -> Result<Vec<Person>> {
+        holders(exec, tenant_id, kind, id).await
+    }
+
+    /// People by internal id.
+    pub async fn people_by_ids<'e, E: Executor<'e, Database = Any>>(exec: E, ids: &[i64]) -> Result<Vec<Person>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM people WHERE id IN ({list})")))
+            .fetch_all(exec)
+            .await?;
+        rows.iter().map(person_from_row).collect()
+    }
+
+    /// Records that the person an id names now has left at `now`; their data is kept.
+    pub async fn terminate_person(&self, tenant_id: i64, kind: IdKind, id: &str, now: i64) -> Result<Person> {
+        let mut w = self.write().await?;
+        let person = holders(&mut *w.tx, tenant_id, kind, id)
+            .await?
+            .into_iter()
+            .find(|p| p.left_at.is_none())
+            .ok_or_else(|| Error::NotFound(format!("employed user {id}")))?;
+        let left_at = now.max(person.employed_from.unwrap_or(now));
+        sqlx::query("UPDATE people SET left_at = $1 WHERE id = $2")
+            .bind(left_at)
+            .bind(person.id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(Person { left_at: Some(left_at), ..person })
+    }
+}

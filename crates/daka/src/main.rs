@@ -1,0 +1,190 @@
+//! `daka`: the attendance server and its operator commands.
+
+mod apps;
+mod users;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use daka_server::{AppState, Bootstrap, Bootstrapped, Clock};
+use daka_store::Store;
+
+/// daka (打卡): a self-hostable attendance service, wire-compatible with the Feishu/Lark
+/// Attendance v1 open API.
+#[derive(Parser)]
+#[command(name = "daka", version, about)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives.
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Directory of the embedded database (created on first run).
+    #[arg(long, global = true, env = "DAKA_DATA_DIR", default_value = "daka-data")]
+    data_dir: PathBuf,
+    /// Database URL (sqlite://… or postgres://…); overrides --data-dir.
+    #[arg(long, global = true, env = "DAKA_DATABASE_URL")]
+    database: Option<String>,
+}
+
+impl DbArgs {
+    async fn open(&self) -> Result<Store> {
+        let url = match &self.database {
+            Some(url) => url.clone(),
+            None => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+                format!("sqlite://{}?mode=rwc", self.data_dir.join("daka.db").display())
+            }
+        };
+        Store::open(&url).await.with_context(|| format!("opening database {}", redact(&url)))
+    }
+}
+
+/// Hides a password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(c) => format!("{}:***{}", &url[..s + 3 + c], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve(ServeArgs),
+    /// Manage tenants and apps.
+    Apps {
+        #[command(subcommand)]
+        command: apps::AppsCommand,
+    },
+    /// Manage people.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DAKA_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Requests per second per app and endpoint, or `off`.
+    #[arg(long, env = "DAKA_RATE_LIMIT", default_value = "50")]
+    rate_limit: String,
+    /// Fix the server clock (RFC 3339 or Unix seconds), for tests and demos.
+    #[arg(long, env = "DAKA_NOW")]
+    now: Option<String>,
+    /// Bootstrap app id (`cli_` + 16 hex digits).
+    #[arg(long, env = "DAKA_APP_ID", hide_env_values = true)]
+    app_id: Option<String>,
+    /// Bootstrap app secret.
+    #[arg(long, env = "DAKA_APP_SECRET", hide_env_values = true)]
+    app_secret: Option<String>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "DAKA_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+}
+
+/// Parses an instant given as Unix seconds or RFC 3339.
+pub fn parse_instant(s: &str) -> Result<i64> {
+    if let Ok(n) = s.trim().parse::<i64>() {
+        return Ok(n);
+    }
+    let ts: jiff::Timestamp =
+        s.trim().parse().with_context(|| format!("{s:?} is neither Unix seconds nor RFC 3339"))?;
+    Ok(ts.as_second())
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DAKA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
+
+async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
+    init_logging(args.log_format == "json");
+    let rate = match args.rate_limit.as_str() {
+        "off" | "0" => None,
+        n => Some(n.parse::<u32>().with_context(|| format!("--rate-limit {n:?} must be a number or off"))?),
+    };
+    let clock = match &args.now {
+        Some(s) => Clock::Fixed(parse_instant(s)?),
+        None => Clock::System,
+    };
+    let store = db.open().await?;
+    let creds = Bootstrap { app_id: args.app_id, app_secret: args.app_secret };
+    if let Bootstrapped::Created { tenant_key, app_id, app_secret } =
+        daka_server::bootstrap(&store, &creds, clock.now()).await?
+    {
+        println!("daka created the bootstrap app (the secret is shown only this once):");
+        println!("  tenant_key: {tenant_key}\n  app_id:     {app_id}\n  app_secret: {app_secret}");
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = ?store.backend(), "daka listening");
+    println!("daka listening on http://{addr}");
+    let state = AppState::new(store.clone(), clock, daka_server::ratelimit::RateLimiter::new(rate));
+    daka_server::serve(listener, daka_server::app(state), shutdown_signal()).await;
+    store.close().await;
+    tracing::info!("daka stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(&cli.db, args).await,
+        Command::Apps { command } => apps::run(&cli.db.open().await?, command).await,
+        Command::Users { command } => users::run(&cli.db.open().await?, command).await,
+    }
+}
+
+/// Now, Unix seconds.
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Fails with a message when `cond` is false.
+fn ensure(cond: bool, msg: impl Into<String>) -> Result<()> {
+    if !cond {
+        bail!(msg.into());
+    }
+    Ok(())
+}
