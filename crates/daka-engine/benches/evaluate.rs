@@ -66,11 +66,7 @@ fn month() -> Month {
             punches.push(v);
         }
     }
-    Month {
-        plans,
-        punches,
-        now: local_instant(first, 60 * 24 * 40, &tz),
-    }
+    Month { plans, punches, now: local_instant(first, 60 * 24 * 40, &tz) }
 }
 
 fn bench(c: &mut Criterion) {
@@ -95,9 +91,7 @@ fn bench(c: &mut Criterion) {
             let mut n = 0usize;
             for (i, ps) in m.punches.iter().enumerate() {
                 let plan = &m.plans[i % DAYS];
-                n += evaluate(black_box(&DayInput::new(plan, ps, m.now)))
-                    .records
-                    .len();
+                n += evaluate(black_box(&DayInput::new(plan, ps, m.now))).records.len();
             }
             n
         })

@@ -54,10 +54,8 @@ pub fn parse_clock(s: &str) -> Result<i32, ClockError> {
     if t.is_empty() {
         return Err(ClockError::Empty);
     }
-    let (h, m) = t
-        .split_once(':')
-        .or_else(|| t.split_once('：'))
-        .ok_or_else(|| ClockError::MissingColon(t.to_string()))?;
+    let (h, m) =
+        t.split_once(':').or_else(|| t.split_once('：')).ok_or_else(|| ClockError::MissingColon(t.to_string()))?;
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
     if !digits(h) || h.len() > 2 {
         return Err(ClockError::BadHour(t.to_string()));
@@ -66,9 +64,7 @@ pub fn parse_clock(s: &str) -> Result<i32, ClockError> {
         return Err(ClockError::BadMinute(t.to_string()));
     }
     let hours: i32 = h.parse().map_err(|_| ClockError::BadHour(t.to_string()))?;
-    let minutes: i32 = m
-        .parse()
-        .map_err(|_| ClockError::BadMinute(t.to_string()))?;
+    let minutes: i32 = m.parse().map_err(|_| ClockError::BadMinute(t.to_string()))?;
     if minutes >= 60 {
         return Err(ClockError::MinuteOutOfRange(t.to_string()));
     }
@@ -112,12 +108,7 @@ pub fn local_instant(day: Date, minute: i32, tz: &TimeZone) -> i64 {
     let days = i64::from(minute).div_euclid(1440);
     let rem = i64::from(minute).rem_euclid(1440);
     let fallback = || {
-        (days_from_civil(
-            i64::from(day.year()),
-            i64::from(day.month()),
-            i64::from(day.day()),
-        ) + days)
-            * 86_400
+        (days_from_civil(i64::from(day.year()), i64::from(day.month()), i64::from(day.day())) + days) * 86_400
             + rem * 60
     };
     let date = if days == 0 {
@@ -153,22 +144,13 @@ pub(crate) fn minute_floor(at: i64, tz: &TimeZone) -> i64 {
 
 /// Local civil date-time of an instant, for display.
 pub(crate) fn civil(at: i64, tz: &TimeZone) -> Option<jiff::civil::DateTime> {
-    Timestamp::from_second(at)
-        .ok()
-        .map(|ts| tz.to_offset(ts).to_datetime(ts))
+    Timestamp::from_second(at).ok().map(|ts| tz.to_offset(ts).to_datetime(ts))
 }
 
 /// "2024-01-15 09:07" in `tz` (or the raw number when out of range).
 pub(crate) fn fmt_minute(at: i64, tz: &TimeZone) -> String {
     match civil(at, tz) {
-        Some(dt) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            dt.year(),
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minute()
-        ),
+        Some(dt) => format!("{:04}-{:02}-{:02} {:02}:{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute()),
         None => format!("@{at}"),
     }
 }
@@ -207,23 +189,13 @@ mod tests {
     #[test]
     fn parse_rejects_with_named_problem() {
         assert_eq!(parse_clock(""), Err(ClockError::Empty));
-        assert!(matches!(
-            parse_clock("900"),
-            Err(ClockError::MissingColon(_))
-        ));
+        assert!(matches!(parse_clock("900"), Err(ClockError::MissingColon(_))));
         assert!(matches!(parse_clock("123:00"), Err(ClockError::BadHour(_))));
         assert!(matches!(parse_clock("a:00"), Err(ClockError::BadHour(_))));
         assert!(matches!(parse_clock("9:0"), Err(ClockError::BadMinute(_))));
-        assert!(matches!(
-            parse_clock("9:60"),
-            Err(ClockError::MinuteOutOfRange(_))
-        ));
+        assert!(matches!(parse_clock("9:60"), Err(ClockError::MinuteOutOfRange(_))));
         assert!(matches!(parse_clock("48:01"), Err(ClockError::TooLate(_))));
-        assert!(parse_clock("9:00")
-            .and_then(|_| parse_clock("x"))
-            .unwrap_err()
-            .to_string()
-            .contains("no ':'"));
+        assert!(parse_clock("9:00").and_then(|_| parse_clock("x")).unwrap_err().to_string().contains("no ':'"));
     }
 
     #[test]
@@ -247,15 +219,9 @@ mod tests {
         // 02:30 does not exist → 03:30 EDT = 07:30 UTC
         assert_eq!(local_instant(d, 150, &ny), 1_710_055_800);
         // midnight to midnight is 23 hours
-        assert_eq!(
-            local_instant(d, 1440, &ny) - local_instant(d, 0, &ny),
-            23 * 3600
-        );
+        assert_eq!(local_instant(d, 1440, &ny) - local_instant(d, 0, &ny), 23 * 3600);
         let d = jiff::civil::date(2024, 11, 3);
-        assert_eq!(
-            local_instant(d, 1440, &ny) - local_instant(d, 0, &ny),
-            25 * 3600
-        );
+        assert_eq!(local_instant(d, 1440, &ny) - local_instant(d, 0, &ny), 25 * 3600);
         // 01:30 exists twice → earlier (EDT, 05:30 UTC)
         assert_eq!(local_instant(d, 90, &ny), 1_730_611_800);
     }

@@ -3,8 +3,8 @@
 
 use crate::clock::{local_instant, minute_floor};
 use crate::explain::{
-    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation, SideExplanation,
-    SupplementReason, Window, WindowRef,
+    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation, SideExplanation, SupplementReason,
+    Window, WindowRef,
 };
 use crate::model::*;
 use crate::validate::{MAX_OFF_DELAY, MAX_ON_ADVANCE};
@@ -42,11 +42,7 @@ pub(crate) struct Small<T: Copy + Default, const N: usize> {
 
 impl<T: Copy + Default, const N: usize> Small<T, N> {
     pub fn new() -> Self {
-        Small {
-            inline: [T::default(); N],
-            len: 0,
-            heap: Vec::new(),
-        }
+        Small { inline: [T::default(); N], len: 0, heap: Vec::new() }
     }
     pub fn push(&mut self, v: T) {
         if self.heap.is_empty() && self.len < N {
@@ -77,35 +73,19 @@ impl<T: Copy + Default, const N: usize> Small<T, N> {
 
 #[inline]
 pub(crate) fn midpoint(a: i64, b: i64) -> i64 {
-    a + (b - a).div_euclid(2)
+    // i128 so that extreme caller-supplied neighbour instants cannot overflow; the floor of
+    // the mean of two i64 always fits in an i64.
+    ((i128::from(a) + i128::from(b)).div_euclid(2)) as i64
 }
 
-fn make_seg(
-    day: jiff::civil::Date,
-    tz: &TimeZone,
-    on_min: i32,
-    off_min: i32,
-    adv_min: i32,
-    delay_min: i32,
-) -> Seg {
+fn make_seg(day: jiff::civil::Date, tz: &TimeZone, on_min: i32, off_min: i32, adv_min: i32, delay_min: i32) -> Seg {
     let s_on = local_instant(day, on_min, tz);
     // An unvalidated shift may have off before on: keep the windows well-formed.
     let s_off = local_instant(day, off_min, tz).max(s_on);
     let mid = midpoint(s_on, s_off);
     let adv = i64::from(adv_min.clamp(0, MAX_ON_ADVANCE)) * 60;
     let delay = i64::from(delay_min.clamp(0, MAX_OFF_DELAY)) * 60;
-    Seg {
-        s_on,
-        s_off,
-        on: Win {
-            lo: s_on - adv,
-            hi: mid,
-        },
-        off: Win {
-            lo: mid,
-            hi: s_off + delay + 1,
-        },
-    }
+    Seg { s_on, s_off, on: Win { lo: s_on - adv, hi: mid }, off: Win { lo: mid, hi: s_off + delay + 1 } }
 }
 
 /// Splits the overlap of an earlier off window and a later on window at the midpoint of the
@@ -128,14 +108,7 @@ pub(crate) struct WorkSegs {
 pub(crate) fn work_segs(day: jiff::civil::Date, tz: &TimeZone, shift: &Shift) -> WorkSegs {
     let mut pairs = Small::<Seg, 4>::new();
     for p in &shift.pairs {
-        pairs.push(make_seg(
-            day,
-            tz,
-            p.on_minute,
-            p.off_minute,
-            p.on_advance_minutes,
-            p.off_delay_minutes,
-        ));
+        pairs.push(make_seg(day, tz, p.on_minute, p.off_minute, p.on_advance_minutes, p.off_delay_minutes));
     }
     {
         let s = pairs.as_mut_slice();
@@ -154,18 +127,7 @@ pub(crate) fn work_segs(day: jiff::civil::Date, tz: &TimeZone, shift: &Shift) ->
         }
         order.as_mut_slice().sort_unstable();
         for &(a, b) in order.as_slice() {
-            ots.push((
-                make_seg(
-                    day,
-                    tz,
-                    a,
-                    b,
-                    last.on_advance_minutes,
-                    last.off_delay_minutes,
-                ),
-                a,
-                b,
-            ));
+            ots.push((make_seg(day, tz, a, b, last.on_advance_minutes, last.off_delay_minutes), a, b));
         }
         let s = ots.as_mut_slice();
         for i in 1..s.len() {
@@ -203,16 +165,8 @@ fn edges_of<'a>(segs: impl Iterator<Item = &'a Seg>) -> Option<DayEdges> {
 fn free_seg(plan: &DayPlan, r: &FreeRule) -> Seg {
     let s_on = local_instant(plan.day, r.start_minute, &plan.time_zone);
     let s_off = local_instant(plan.day, r.end_minute, &plan.time_zone).max(s_on);
-    let w = Win {
-        lo: s_on,
-        hi: s_off + 1,
-    };
-    Seg {
-        s_on,
-        s_off,
-        on: w,
-        off: w,
-    }
+    let w = Win { lo: s_on, hi: s_off + 1 };
+    Seg { s_on, s_off, on: w, off: w }
 }
 
 /// The scheduled and window edges of a plan (normal pairs and all overtime segments; free
@@ -222,12 +176,7 @@ pub fn day_edges(plan: &DayPlan) -> Option<DayEdges> {
     match &plan.kind {
         DayKind::Work(shift) => {
             let w = work_segs(plan.day, &plan.time_zone, shift);
-            edges_of(
-                w.pairs
-                    .as_slice()
-                    .iter()
-                    .chain(w.ots.as_slice().iter().map(|t| &t.0)),
-            )
+            edges_of(w.pairs.as_slice().iter().chain(w.ots.as_slice().iter().map(|t| &t.0)))
         }
         DayKind::Free(r) => {
             let s = free_seg(plan, r);
@@ -244,10 +193,7 @@ pub fn day_edges(plan: &DayPlan) -> Option<DayEdges> {
 pub fn punch_range(plan: &DayPlan) -> (i64, i64) {
     match day_edges(plan) {
         Some(e) => (e.first_window_start, e.last_window_end + 59),
-        None => (
-            local_instant(plan.day, 0, &plan.time_zone),
-            local_instant(plan.day, 1440, &plan.time_zone) - 1,
-        ),
+        None => (local_instant(plan.day, 0, &plan.time_zone), local_instant(plan.day, 1440, &plan.time_zone) - 1),
     }
 }
 
@@ -340,11 +286,7 @@ impl Ctx<'_> {
     }
 
     fn window(&self, w: Win) -> Window {
-        Window {
-            from: w.lo,
-            until: w.hi,
-            closes_at: self.closes_at(w),
-        }
+        Window { from: w.lo, until: w.hi, closes_at: self.closes_at(w) }
     }
 
     /// Applies supplements in precedence order.
@@ -395,11 +337,7 @@ impl Ctx<'_> {
                     AbsenceKind::Trip => Supplement::Travel,
                     AbsenceKind::Out => Supplement::GoOut,
                 };
-                return Some(SupplementReason::Absence {
-                    kind: a.kind,
-                    start: a.start,
-                    end: a.end,
-                });
+                return Some(SupplementReason::Absence { kind: a.kind, start: a.start, end: a.end });
             }
         }
         if punch.is_some_and(|p| p.is_field) {
@@ -407,12 +345,7 @@ impl Ctx<'_> {
             return Some(SupplementReason::FieldPunch);
         }
         if let Some(pi) = remedy_pair {
-            if self
-                .input
-                .pending_remedies
-                .iter()
-                .any(|r| r.pair_index == pi && r.side == side)
-            {
+            if self.input.pending_remedies.iter().any(|r| r.pair_index == pi && r.side == side) {
                 out.supplement = Supplement::CardReplacementApplication;
                 return Some(SupplementReason::PendingRemedy);
             }
@@ -502,15 +435,7 @@ pub(crate) fn run(input: &DayInput<'_>, out: &mut Vec<PairOutcome>, ex: Option<&
             };
             out.push(rec);
             if explaining {
-                let se = side_ex(
-                    &ctx,
-                    None,
-                    None,
-                    Reason::NoNeedCheck(reason),
-                    CheckResult::NoNeedCheck,
-                    None,
-                    &s,
-                );
+                let se = side_ex(&ctx, None, None, Reason::NoNeedCheck(reason), CheckResult::NoNeedCheck, None, &s);
                 recs.push(RecordExplanation {
                     label: label.into(),
                     task_shift_type: 0,
@@ -541,15 +466,8 @@ pub(crate) fn run(input: &DayInput<'_>, out: &mut Vec<PairOutcome>, ex: Option<&
         }
         DayKind::Work(shift) => {
             let mut w = work_segs(plan.day, tz, shift);
-            bounds = day_bounds(
-                input,
-                edges_of(
-                    w.pairs
-                        .as_slice()
-                        .iter()
-                        .chain(w.ots.as_slice().iter().map(|t| &t.0)),
-                ),
-            );
+            bounds =
+                day_bounds(input, edges_of(w.pairs.as_slice().iter().chain(w.ots.as_slice().iter().map(|t| &t.0))));
             for s in w.pairs.as_mut_slice() {
                 clip(s, bounds);
             }
@@ -558,17 +476,10 @@ pub(crate) fn run(input: &DayInput<'_>, out: &mut Vec<PairOutcome>, ex: Option<&
             }
             if shift.pairs.is_empty() {
                 if let Some(e) = ex.as_deref_mut() {
-                    e.notes
-                        .push("shift has no punch_time_rule: no records".to_string());
+                    e.notes.push("shift has no punch_time_rule: no records".to_string());
                 }
             }
-            work_day(
-                &ctx,
-                shift,
-                &w,
-                out,
-                explaining.then_some((&mut recs, &mut wins)),
-            );
+            work_day(&ctx, shift, &w, out, explaining.then_some((&mut recs, &mut wins)));
         }
     }
 
@@ -635,14 +546,7 @@ fn clip(s: &mut Seg, (start, end): (Option<i64>, Option<i64>)) {
     }
 }
 
-fn rec_ex(
-    ctx: &Ctx<'_>,
-    label: &str,
-    task_shift_type: u8,
-    seg: &Seg,
-    a: &Decided,
-    b: &Decided,
-) -> RecordExplanation {
+fn rec_ex(ctx: &Ctx<'_>, label: &str, task_shift_type: u8, seg: &Seg, a: &Decided, b: &Decided) -> RecordExplanation {
     RecordExplanation {
         label: label.to_string(),
         task_shift_type,
@@ -655,28 +559,12 @@ fn rec_ex(
 
 fn missing(ctx: &Ctx<'_>, w: Win) -> (CheckResult, Reason) {
     let closed = ctx.closed(w);
-    (
-        if closed {
-            CheckResult::Lack
-        } else {
-            CheckResult::Todo
-        },
-        Reason::Missing { closed },
-    )
+    (if closed { CheckResult::Lack } else { CheckResult::Todo }, Reason::Missing { closed })
 }
 
-type ExSink<'s> = Option<(
-    &'s mut Vec<RecordExplanation>,
-    &'s mut Vec<(usize, Side, Win)>,
-)>;
+type ExSink<'s> = Option<(&'s mut Vec<RecordExplanation>, &'s mut Vec<(usize, Side, Win)>)>;
 
-fn work_day(
-    ctx: &Ctx<'_>,
-    shift: &Shift,
-    w: &WorkSegs,
-    out: &mut Vec<PairOutcome>,
-    mut ex: ExSink<'_>,
-) {
+fn work_day(ctx: &Ctx<'_>, shift: &Shift, w: &WorkSegs, out: &mut Vec<PairOutcome>, mut ex: ExSink<'_>) {
     let plan = ctx.input.plan;
     let segs = w.pairs.as_slice();
     let n = shift.pairs.len().min(segs.len());
@@ -703,12 +591,8 @@ fn work_day(
         let on_reason = match on_choice {
             Some(k) => {
                 let d = (ctx.counted[k] - seg.s_on).div_euclid(60);
-                let (late_allow, early_allow) = flex.map_or((0, 0), |f| {
-                    (
-                        i64::from(f.late_minutes.max(0)),
-                        i64::from(f.early_minutes.max(0)),
-                    )
-                });
+                let (late_allow, early_allow) =
+                    flex.map_or((0, 0), |f| (i64::from(f.late_minutes.max(0)), i64::from(f.early_minutes.max(0))));
                 let allowance = if d > 0 { d.min(late_allow) } else { 0 };
                 if d > 0 {
                     off_shift_secs = d.min(late_allow) * 60;
@@ -726,8 +610,8 @@ fn work_day(
                 } else {
                     CheckResult::Normal
                 };
-                on.serious_late = on.result == CheckResult::Late
-                    && serious_th.is_some_and(|t| late > i64::from(t.max(0)));
+                on.serious_late =
+                    on.result == CheckResult::Late && serious_th.is_some_and(|t| late > i64::from(t.max(0)));
                 on.minutes_off = to_i32(late);
                 Reason::Late {
                     raw_minutes: d,
@@ -746,10 +630,7 @@ fn work_day(
         };
         let on_reason = match on_no_need {
             Some(nr) => {
-                on = SideOutcome {
-                    record_id: on.record_id,
-                    ..SideOutcome::plain(CheckResult::NoNeedCheck)
-                };
+                on = SideOutcome { record_id: on.record_id, ..SideOutcome::plain(CheckResult::NoNeedCheck) };
                 Reason::NoNeedCheck(nr)
             }
             None => on_reason,
@@ -785,12 +666,7 @@ fn work_day(
                     CheckResult::Normal
                 };
                 off.minutes_off = to_i32(early);
-                Reason::Early {
-                    raw_minutes: e,
-                    expected_off,
-                    early_threshold: early_th,
-                    lack_threshold: lack_th,
-                }
+                Reason::Early { raw_minutes: e, expected_off, early_threshold: early_th, lack_threshold: lack_th }
             }
             None => {
                 let (r, reason) = missing(ctx, seg.off);
@@ -800,10 +676,7 @@ fn work_day(
         };
         let off_reason = match off_no_need {
             Some(nr) => {
-                off = SideOutcome {
-                    record_id: off.record_id,
-                    ..SideOutcome::plain(CheckResult::NoNeedCheck)
-                };
+                off = SideOutcome { record_id: off.record_id, ..SideOutcome::plain(CheckResult::NoNeedCheck) };
                 Reason::NoNeedCheck(nr)
             }
             None => off_reason,
@@ -854,29 +727,15 @@ fn work_day(
     let first_pair_on = shift.pairs[0].on_minute;
     let last_pair_off = shift.pairs[n - 1].off_minute;
     for (j, &(seg, on_m, off_m)) in w.ots.as_slice().iter().enumerate() {
-        let side = |shared: Option<(Option<usize>, Win, usize, Side)>,
-                    own_win: Win,
-                    first: bool|
-         -> Decided {
+        let side = |shared: Option<(Option<usize>, Win, usize, Side)>, own_win: Win, first: bool| -> Decided {
             let (chosen, win, shared_reason) = match shared {
                 Some((c, win, pair, s)) => (c, win, Some(Reason::SharedWithPair { pair, side: s })),
-                None => (
-                    if first {
-                        ctx.earliest(own_win)
-                    } else {
-                        ctx.latest(own_win)
-                    },
-                    own_win,
-                    None,
-                ),
+                None => (if first { ctx.earliest(own_win) } else { ctx.latest(own_win) }, own_win, None),
             };
             let mut o = SideOutcome::plain(CheckResult::Normal);
             o.record_id = chosen.map(|k| ctx.input.punches[k].record_id);
             let reason = if !plan.need_punch {
-                o = SideOutcome {
-                    record_id: o.record_id,
-                    ..SideOutcome::plain(CheckResult::NoNeedCheck)
-                };
+                o = SideOutcome { record_id: o.record_id, ..SideOutcome::plain(CheckResult::NoNeedCheck) };
                 Reason::NoNeedCheck(NoNeedReason::PersonExempt)
             } else if chosen.is_some() {
                 shared_reason.unwrap_or(Reason::Present)
@@ -887,32 +746,11 @@ fn work_day(
             };
             let base = o.result;
             let scheduled = if first { seg.s_on } else { seg.s_off };
-            let sup = ctx.supplement(
-                &mut o,
-                chosen,
-                scheduled,
-                if first { Side::On } else { Side::Off },
-                None,
-            );
-            Decided {
-                out: o,
-                chosen,
-                reason,
-                base,
-                sup,
-                win: Some(win),
-            }
+            let sup = ctx.supplement(&mut o, chosen, scheduled, if first { Side::On } else { Side::Off }, None);
+            Decided { out: o, chosen, reason, base, sup, win: Some(win) }
         };
-        let shared_on = if on_m == last_pair_off {
-            last_off.map(|(c, win)| (c, win, n - 1, Side::Off))
-        } else {
-            None
-        };
-        let shared_off = if off_m == first_pair_on {
-            first_on.map(|(c, win)| (c, win, 0, Side::On))
-        } else {
-            None
-        };
+        let shared_on = if on_m == last_pair_off { last_off.map(|(c, win)| (c, win, n - 1, Side::Off)) } else { None };
+        let shared_off = if off_m == first_pair_on { first_on.map(|(c, win)| (c, win, 0, Side::On)) } else { None };
         let a = side(shared_on, seg.on, true);
         let b = side(shared_off, seg.off, false);
         out.push(PairOutcome {
@@ -957,10 +795,7 @@ fn free_day(ctx: &Ctx<'_>, plan: &DayPlan, rule: &FreeRule, seg: &Seg) -> (Decid
                 } else if rule.no_punch_as_lack {
                     (CheckResult::Lack, Reason::Missing { closed })
                 } else {
-                    (
-                        CheckResult::NoNeedCheck,
-                        Reason::NoNeedCheck(NoNeedReason::FreeNoPunchNotLack),
-                    )
+                    (CheckResult::NoNeedCheck, Reason::NoNeedCheck(NoNeedReason::FreeNoPunchNotLack))
                 };
                 a.result = r;
                 b.result = r;
@@ -969,11 +804,7 @@ fn free_day(ctx: &Ctx<'_>, plan: &DayPlan, rule: &FreeRule, seg: &Seg) -> (Decid
             }
             (Some(_), None) => {
                 ra = Reason::Present;
-                b.result = if closed {
-                    CheckResult::Lack
-                } else {
-                    CheckResult::Todo
-                };
+                b.result = if closed { CheckResult::Lack } else { CheckResult::Todo };
                 rb = Reason::SinglePunch { closed };
             }
             (Some(f), Some(l)) => {
@@ -986,10 +817,7 @@ fn free_day(ctx: &Ctx<'_>, plan: &DayPlan, rule: &FreeRule, seg: &Seg) -> (Decid
                         b.minutes_off = to_i32(short);
                     }
                 }
-                rb = Reason::WorkHours {
-                    worked,
-                    required: rule.work_hours_minutes,
-                };
+                rb = Reason::WorkHours { worked, required: rule.work_hours_minutes };
             }
         }
     }
@@ -997,22 +825,8 @@ fn free_day(ctx: &Ctx<'_>, plan: &DayPlan, rule: &FreeRule, seg: &Seg) -> (Decid
     let sa = ctx.supplement(&mut a, first, seg.s_on, Side::On, Some(0));
     let sb = ctx.supplement(&mut b, last, seg.s_off, Side::Off, Some(0));
     (
-        Decided {
-            out: a,
-            chosen: first,
-            reason: ra,
-            base: ba,
-            sup: sa,
-            win: Some(seg.on),
-        },
-        Decided {
-            out: b,
-            chosen: last,
-            reason: rb,
-            base: bb,
-            sup: sb,
-            win: Some(seg.off),
-        },
+        Decided { out: a, chosen: first, reason: ra, base: ba, sup: sa, win: Some(seg.on) },
+        Decided { out: b, chosen: last, reason: rb, base: bb, sup: sb, win: Some(seg.off) },
     )
 }
 
@@ -1021,27 +835,15 @@ fn free_day(ctx: &Ctx<'_>, plan: &DayPlan, rule: &FreeRule, seg: &Seg) -> (Decid
 pub fn evaluate(input: &DayInput<'_>) -> DayOutcome {
     let plan = input.plan;
     let summary = match &plan.kind {
-        DayKind::Work(s) => PlanSummary::Work {
-            shift_id: s.id.clone(),
-            shift_name: s.name.clone(),
-        },
+        DayKind::Work(s) => PlanSummary::Work { shift_id: s.id.clone(), shift_name: s.name.clone() },
         DayKind::Rest => PlanSummary::Rest,
         DayKind::NoGroup => PlanSummary::NoGroup,
         DayKind::Free(_) => PlanSummary::Free,
     };
-    let mut ex = Explanation::new(
-        plan.day,
-        &plan.time_zone,
-        summary,
-        plan.need_punch,
-        input.now,
-    );
+    let mut ex = Explanation::new(plan.day, &plan.time_zone, summary, plan.need_punch, input.now);
     let mut records = Vec::new();
     run(input, &mut records, Some(&mut ex));
-    DayOutcome {
-        records,
-        explanation: ex,
-    }
+    DayOutcome { records, explanation: ex }
 }
 
 /// The fast path: the same records as [`evaluate`] without building the explanation, written

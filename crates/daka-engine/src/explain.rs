@@ -244,19 +244,10 @@ pub enum SupplementReason {
 }
 
 impl Explanation {
-    pub(crate) fn new(
-        day: Date,
-        tz: &TimeZone,
-        plan: PlanSummary,
-        need_punch: bool,
-        now: i64,
-    ) -> Self {
+    pub(crate) fn new(day: Date, tz: &TimeZone, plan: PlanSummary, need_punch: bool, now: i64) -> Self {
         Explanation {
             day,
-            time_zone: tz
-                .iana_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{tz:?}")),
+            time_zone: tz.iana_name().map(str::to_string).unwrap_or_else(|| format!("{tz:?}")),
             plan,
             need_punch,
             now,
@@ -270,10 +261,7 @@ impl Explanation {
     }
 
     fn zone(&self) -> TimeZone {
-        self.tz
-            .clone()
-            .or_else(|| TimeZone::get(&self.time_zone).ok())
-            .unwrap_or(TimeZone::UTC)
+        self.tz.clone().or_else(|| TimeZone::get(&self.time_zone).ok()).unwrap_or(TimeZone::UTC)
     }
 }
 
@@ -293,26 +281,15 @@ fn reason_text(r: &Reason, result: CheckResult, tz: &TimeZone) -> String {
             NoNeedReason::ShiftNoNeedOff => "shift no_need_off applies to the last pair".into(),
             NoNeedReason::RestDay => "rest day".into(),
             NoNeedReason::NoGroup => "not in any attendance group".into(),
-            NoNeedReason::FreeNoPunchNotLack => {
-                "no punch, and work_day_no_punch_as_lack is off".into()
-            }
+            NoNeedReason::FreeNoPunchNotLack => "no punch, and work_day_no_punch_as_lack is off".into(),
         },
         Reason::Missing { closed: true } => "no punch in the window, and it has closed".into(),
         Reason::Missing { closed: false } => "no punch yet, the window is still open".into(),
         Reason::SinglePunch { closed: true } => {
             "only one punch; a check-out needs a second one and the window has closed".into()
         }
-        Reason::SinglePunch { closed: false } => {
-            "only one punch so far; the window is still open".into()
-        }
-        Reason::Late {
-            raw_minutes,
-            allowance,
-            minutes,
-            late_threshold,
-            lack_threshold,
-            serious_threshold,
-        } => {
+        Reason::SinglePunch { closed: false } => "only one punch so far; the window is still open".into(),
+        Reason::Late { raw_minutes, allowance, minutes, late_threshold, lack_threshold, serious_threshold } => {
             let mut s = if raw_minutes < 0 {
                 format!("{} min early", -raw_minutes)
             } else {
@@ -339,12 +316,7 @@ fn reason_text(r: &Reason, result: CheckResult, tz: &TimeZone) -> String {
             }
             s
         }
-        Reason::Early {
-            raw_minutes,
-            expected_off,
-            early_threshold,
-            lack_threshold,
-        } => {
+        Reason::Early { raw_minutes, expected_off, early_threshold, lack_threshold } => {
             let m = raw_minutes.max(0);
             let mut s = format!("expected off {}", fmt_minute(expected_off, tz));
             if raw_minutes <= 0 {
@@ -394,12 +366,7 @@ fn supplement_text(s: &SupplementReason, tz: &TimeZone) -> String {
     }
 }
 
-fn write_side(
-    f: &mut fmt::Formatter<'_>,
-    name: &str,
-    s: &SideExplanation,
-    tz: &TimeZone,
-) -> fmt::Result {
+fn write_side(f: &mut fmt::Formatter<'_>, name: &str, s: &SideExplanation, tz: &TimeZone) -> fmt::Result {
     write!(f, "  {name:<3} ")?;
     match s.window {
         Some(w) => write!(
@@ -418,14 +385,7 @@ fn write_side(
     write!(f, " → {}", s.base_result)?;
     writeln!(f, " ({})", reason_text(&s.reason, s.base_result, tz))?;
     if let Some(r) = &s.supplement_reason {
-        writeln!(
-            f,
-            "      supplement {}: {} → {} {}",
-            s.supplement,
-            supplement_text(r, tz),
-            s.result,
-            s.supplement
-        )?;
+        writeln!(f, "      supplement {}: {} → {} {}", s.supplement, supplement_text(r, tz), s.result, s.supplement)?;
     }
     Ok(())
 }
@@ -434,10 +394,7 @@ impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tz = self.zone();
         let kind = match &self.plan {
-            PlanSummary::Work {
-                shift_id,
-                shift_name,
-            } => format!("work day, shift {shift_name:?} (id {shift_id})"),
+            PlanSummary::Work { shift_id, shift_name } => format!("work day, shift {shift_name:?} (id {shift_id})"),
             PlanSummary::Rest => "rest day".into(),
             PlanSummary::NoGroup => "not in any attendance group".into(),
             PlanSummary::Free => "free-group working day".into(),
@@ -447,26 +404,14 @@ impl fmt::Display for Explanation {
             "{} ({}): {kind}{}; evaluated at {}",
             self.day,
             self.time_zone,
-            if self.need_punch {
-                ""
-            } else {
-                ", no need to punch"
-            },
+            if self.need_punch { "" } else { ", no need to punch" },
             fmt_minute(self.now, &tz)
         )?;
         if let Some(b) = self.previous_day_boundary {
-            writeln!(
-                f,
-                "punches up to {} belong to the previous day",
-                fmt_second(b, &tz)
-            )?;
+            writeln!(f, "punches up to {} belong to the previous day", fmt_second(b, &tz))?;
         }
         if let Some(b) = self.next_day_boundary {
-            writeln!(
-                f,
-                "punches after {} belong to the next day",
-                fmt_second(b, &tz)
-            )?;
+            writeln!(f, "punches after {} belong to the next day", fmt_second(b, &tz))?;
         }
         for n in &self.notes {
             writeln!(f, "note: {n}")?;
@@ -496,10 +441,7 @@ impl fmt::Display for Explanation {
                         .fell_in
                         .iter()
                         .map(|w| {
-                            let label = self
-                                .records
-                                .get(w.record)
-                                .map_or("record", |r| r.label.as_str());
+                            let label = self.records.get(w.record).map_or("record", |r| r.label.as_str());
                             format!("{label} {} window", w.side)
                         })
                         .collect();

@@ -26,12 +26,10 @@ mod validate;
 
 pub use calendar::{cn_calendar, cn_calendar_entries, CalendarDay, CalendarEntry};
 pub use clock::{format_clock, local_instant, parse_clock, ClockError, MAX_CLOCK_MINUTE};
-pub use eval::{
-    day_edges, days_touched_by, evaluate, evaluate_into, evaluate_records, punch_range,
-};
+pub use eval::{day_edges, days_touched_by, evaluate, evaluate_into, evaluate_records, punch_range};
 pub use explain::{
-    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation, SideExplanation,
-    SupplementReason, Window, WindowRef,
+    Explanation, NoNeedReason, PlanSummary, PunchNote, Reason, RecordExplanation, SideExplanation, SupplementReason,
+    Window, WindowRef,
 };
 pub use model::*;
 pub use validate::{validate_shift, FieldError, MAX_OFF_DELAY, MAX_ON_ADVANCE};

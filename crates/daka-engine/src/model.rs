@@ -25,15 +25,8 @@ pub enum CheckResult {
 
 impl CheckResult {
     /// All values, in declaration order.
-    pub const ALL: [CheckResult; 7] = [
-        Self::NoNeedCheck,
-        Self::SystemCheck,
-        Self::Normal,
-        Self::Early,
-        Self::Late,
-        Self::Lack,
-        Self::Todo,
-    ];
+    pub const ALL: [CheckResult; 7] =
+        [Self::NoNeedCheck, Self::SystemCheck, Self::Normal, Self::Early, Self::Late, Self::Lack, Self::Todo];
 
     /// The Feishu wire string, e.g. `"Normal"`.
     pub fn as_str(self) -> &'static str {
@@ -59,10 +52,7 @@ impl FromStr for CheckResult {
     type Err = String;
     /// Parses the exact wire string.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown check result {s:?}"))
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown check result {s:?}"))
     }
 }
 
@@ -130,10 +120,7 @@ impl FromStr for Supplement {
     type Err = String;
     /// Parses the exact wire string.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown supplement {s:?}"))
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown supplement {s:?}"))
     }
 }
 
@@ -443,13 +430,7 @@ pub struct SideOutcome {
 
 impl SideOutcome {
     pub(crate) const fn plain(result: CheckResult) -> Self {
-        SideOutcome {
-            result,
-            supplement: Supplement::None,
-            record_id: None,
-            serious_late: false,
-            minutes_off: 0,
-        }
+        SideOutcome { result, supplement: Supplement::None, record_id: None, serious_late: false, minutes_off: 0 }
     }
 }
 

@@ -35,20 +35,13 @@ pub const MAX_OFF_DELAY: i32 = 960;
 pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
     let mut errs = Vec::new();
     fn err(errs: &mut Vec<FieldError>, field: String, message: &str) {
-        errs.push(FieldError {
-            field,
-            message: message.to_string(),
-        })
+        errs.push(FieldError { field, message: message.to_string() })
     }
     if shift.name.trim().is_empty() {
         err(&mut errs, "shift_name".into(), "must not be empty");
     }
     if shift.pairs.is_empty() || shift.pairs.len() > 3 {
-        err(
-            &mut errs,
-            "punch_time_rule".into(),
-            "must have 1 to 3 entries",
-        );
+        err(&mut errs, "punch_time_rule".into(), "must have 1 to 3 entries");
     }
     for (i, p) in shift.pairs.iter().enumerate() {
         let f = |name: &str| format!("punch_time_rule[{i}].{name}");
@@ -65,18 +58,10 @@ pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
             err(&mut errs, f("off_time"), "must not be later than 48:00");
         }
         if !(0..=MAX_ON_ADVANCE).contains(&p.on_advance_minutes) {
-            err(
-                &mut errs,
-                f("on_advance_minutes"),
-                "must be between 0 and 720",
-            );
+            err(&mut errs, f("on_advance_minutes"), "must be between 0 and 720");
         }
         if !(0..=MAX_OFF_DELAY).contains(&p.off_delay_minutes) {
-            err(
-                &mut errs,
-                f("off_delay_minutes"),
-                "must be between 0 and 960",
-            );
+            err(&mut errs, f("off_delay_minutes"), "must be between 0 and 960");
         }
         for (name, v) in [
             ("late_minutes_as_late", p.late_minutes_as_late),
@@ -89,18 +74,10 @@ pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
             }
         }
         if p.late_minutes_as_serious_late.is_some_and(|v| v < 0) {
-            err(
-                &mut errs,
-                f("late_minutes_as_serious_late"),
-                "must not be negative",
-            );
+            err(&mut errs, f("late_minutes_as_serious_late"), "must not be negative");
         }
         if i == 0 && p.no_need_on {
-            err(
-                &mut errs,
-                f("no_need_on"),
-                "must be false for the first rule",
-            );
+            err(&mut errs, f("no_need_on"), "must be false for the first rule");
         }
         if i > 0 {
             let prev = &shift.pairs[i - 1];
@@ -112,17 +89,11 @@ pub fn validate_shift(shift: &Shift) -> Result<(), Vec<FieldError>> {
     }
     if let (Some(first), Some(last)) = (shift.pairs.first(), shift.pairs.last()) {
         if last.off_minute - first.on_minute > MAX_CLOCK_MINUTE {
-            errs.push(FieldError {
-                field: "punch_time_rule".into(),
-                message: "must not span more than 48:00".into(),
-            });
+            errs.push(FieldError { field: "punch_time_rule".into(), message: "must not span more than 48:00".into() });
         }
     }
     if shift.late_minutes_as_serious_late.is_some_and(|v| v < 0) {
-        errs.push(FieldError {
-            field: "late_minutes_as_serious_late".into(),
-            message: "must not be negative".into(),
-        });
+        errs.push(FieldError { field: "late_minutes_as_serious_late".into(), message: "must not be negative".into() });
     }
     if let Some(fx) = shift.flexible {
         if fx.late_minutes < 0 {
@@ -178,10 +149,7 @@ mod tests {
 
     #[test]
     fn accepts_normal_shifts() {
-        assert_eq!(
-            validate_shift(&shift(vec![PunchPair::new(540, 1080)])),
-            Ok(())
-        );
+        assert_eq!(validate_shift(&shift(vec![PunchPair::new(540, 1080)])), Ok(()));
         assert_eq!(
             validate_shift(&shift(vec![
                 PunchPair::new(480, 720),
@@ -191,10 +159,7 @@ mod tests {
             Ok(())
         );
         // cross midnight 22:00-30:00
-        assert_eq!(
-            validate_shift(&shift(vec![PunchPair::new(1320, 1800)])),
-            Ok(())
-        );
+        assert_eq!(validate_shift(&shift(vec![PunchPair::new(1320, 1800)])), Ok(()));
     }
 
     #[test]
@@ -206,15 +171,8 @@ mod tests {
         let mut p1 = PunchPair::new(540, 1000);
         p1.no_need_on = true;
         let mut s = shift(vec![p1, p2]);
-        s.flexible = Some(Flexible {
-            late_minutes: -1,
-            early_minutes: 0,
-        });
-        let errs: Vec<String> = validate_shift(&s)
-            .unwrap_err()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        s.flexible = Some(Flexible { late_minutes: -1, early_minutes: 0 });
+        let errs: Vec<String> = validate_shift(&s).unwrap_err().iter().map(|e| e.to_string()).collect();
         for want in [
             "punch_time_rule[1].off_time must be after on_time",
             "punch_time_rule[1].on_advance_minutes must be between 0 and 720",
@@ -224,23 +182,16 @@ mod tests {
             "punch_time_rule[1].on_time must not be before punch_time_rule[0].off_time",
             "flexible_rule[0].flexible_late_minutes must not be negative",
         ] {
-            assert!(
-                errs.iter().any(|e| e == want),
-                "missing {want:?} in {errs:?}"
-            );
+            assert!(errs.iter().any(|e| e == want), "missing {want:?} in {errs:?}");
         }
     }
 
     #[test]
     fn pair_count_and_span() {
         assert!(validate_shift(&shift(vec![])).is_err());
-        let four = (0..4)
-            .map(|i| PunchPair::new(i * 200, i * 200 + 100))
-            .collect();
+        let four = (0..4).map(|i| PunchPair::new(i * 200, i * 200 + 100)).collect();
         assert!(validate_shift(&shift(four)).is_err());
         let e = validate_shift(&shift(vec![PunchPair::new(540, 2881)])).unwrap_err();
-        assert!(e
-            .iter()
-            .any(|e| e.to_string() == "punch_time_rule[0].off_time must not be later than 48:00"));
+        assert!(e.iter().any(|e| e.to_string() == "punch_time_rule[0].off_time must not be later than 48:00"));
     }
 }

@@ -9,10 +9,7 @@ fn sh() -> TimeZone {
 }
 
 fn at(y: i16, m: i8, d: i8, h: i8, mi: i8) -> i64 {
-    sh().to_ambiguous_timestamp(date(y, m, d).at(h, mi, 0, 0))
-        .compatible()
-        .unwrap()
-        .as_second()
+    sh().to_ambiguous_timestamp(date(y, m, d).at(h, mi, 0, 0)).compatible().unwrap().as_second()
 }
 
 fn day_shift() -> Shift {
@@ -23,29 +20,15 @@ fn day_shift() -> Shift {
 }
 
 fn work(day: jiff::civil::Date, s: Shift) -> DayPlan {
-    DayPlan {
-        day,
-        time_zone: sh(),
-        kind: DayKind::Work(s),
-        need_punch: true,
-    }
+    DayPlan { day, time_zone: sh(), kind: DayKind::Work(s), need_punch: true }
 }
 
 #[test]
 fn punch_range_covers_advance_and_delay() {
     let p = work(date(2024, 1, 15), day_shift());
-    assert_eq!(
-        punch_range(&p),
-        (at(2024, 1, 15, 7, 0), at(2024, 1, 15, 22, 0) + 59)
-    );
-    let rest = DayPlan {
-        kind: DayKind::Rest,
-        ..p
-    };
-    assert_eq!(
-        punch_range(&rest),
-        (at(2024, 1, 15, 0, 0), at(2024, 1, 16, 0, 0) - 1)
-    );
+    assert_eq!(punch_range(&p), (at(2024, 1, 15, 7, 0), at(2024, 1, 15, 22, 0) + 59));
+    let rest = DayPlan { kind: DayKind::Rest, ..p };
+    assert_eq!(punch_range(&rest), (at(2024, 1, 15, 0, 0), at(2024, 1, 16, 0, 0) - 1));
 }
 
 #[test]
@@ -60,45 +43,21 @@ fn day_edges_report_scheduled_and_window_edges() {
             last_window_end: at(2024, 1, 15, 22, 0),
         })
     );
-    assert_eq!(
-        day_edges(&DayPlan {
-            kind: DayKind::NoGroup,
-            ..p
-        }),
-        None
-    );
+    assert_eq!(day_edges(&DayPlan { kind: DayKind::NoGroup, ..p }), None);
 }
 
 #[test]
 fn days_touched_by_bounds() {
     let d = |m, dd| date(2024, m, dd);
-    assert_eq!(
-        days_touched_by(at(2024, 1, 15, 10, 0), &sh()),
-        vec![d(1, 13), d(1, 14), d(1, 15)]
-    );
-    assert_eq!(
-        days_touched_by(at(2024, 1, 15, 13, 0), &sh()),
-        vec![d(1, 13), d(1, 14), d(1, 15), d(1, 16)]
-    );
-    assert_eq!(
-        days_touched_by(at(2024, 1, 15, 17, 0), &sh()),
-        vec![d(1, 14), d(1, 15), d(1, 16)]
-    );
+    assert_eq!(days_touched_by(at(2024, 1, 15, 10, 0), &sh()), vec![d(1, 13), d(1, 14), d(1, 15)]);
+    assert_eq!(days_touched_by(at(2024, 1, 15, 13, 0), &sh()), vec![d(1, 13), d(1, 14), d(1, 15), d(1, 16)]);
+    assert_eq!(days_touched_by(at(2024, 1, 15, 17, 0), &sh()), vec![d(1, 14), d(1, 15), d(1, 16)]);
     // exactly the last instant of D-2's latest possible window (48:00 + 960 min, +59 s)
-    assert_eq!(
-        days_touched_by(at(2024, 1, 15, 16, 0) + 59, &sh())[0],
-        d(1, 13)
-    );
+    assert_eq!(days_touched_by(at(2024, 1, 15, 16, 0) + 59, &sh())[0], d(1, 13));
     assert_eq!(days_touched_by(at(2024, 1, 15, 16, 1), &sh())[0], d(1, 14));
     // exactly 12:00 is the earliest possible on window of the next day
-    assert_eq!(
-        days_touched_by(at(2024, 1, 15, 12, 0), &sh()).last(),
-        Some(&d(1, 16))
-    );
-    assert_eq!(
-        days_touched_by(at(2024, 1, 15, 11, 59), &sh()).last(),
-        Some(&d(1, 15))
-    );
+    assert_eq!(days_touched_by(at(2024, 1, 15, 12, 0), &sh()).last(), Some(&d(1, 16)));
+    assert_eq!(days_touched_by(at(2024, 1, 15, 11, 59), &sh()).last(), Some(&d(1, 15)));
 }
 
 #[test]
@@ -111,68 +70,48 @@ fn empty_or_broken_shifts_do_not_panic() {
     bad.on_advance_minutes = i32::MAX;
     bad.off_delay_minutes = i32::MIN;
     let p = work(date(2024, 1, 15), Shift::new("x", "x", vec![bad]));
-    let punches = [Punch {
-        record_id: 1,
-        at: i64::MAX,
-        source: PunchSource(9),
-        is_field: true,
-    }];
+    let punches = [Punch { record_id: 1, at: i64::MAX, source: PunchSource(9), is_field: true }];
     let o = evaluate(&DayInput::new(&p, &punches, i64::MIN));
     assert_eq!(o.records.len(), 1);
     let _ = o.explanation.to_string();
+    // extreme neighbour instants
+    let p = work(date(2024, 1, 15), day_shift());
+    for (a, b) in [(i64::MIN, i64::MAX), (i64::MAX, i64::MIN)] {
+        let mut input = DayInput::new(&p, &punches, a);
+        input.prev_day_last_off = Some(a);
+        input.prev_day_last_window_end = Some(b);
+        input.next_day_first_on = Some(b);
+        input.next_day_first_window_start = Some(a);
+        let _ = evaluate(&input).explanation.to_string();
+        input.prev_day_last_window_end = None;
+        input.next_day_first_window_start = None;
+        let _ = evaluate(&input).explanation.to_string();
+    }
 }
 
 #[test]
 fn explanation_reads_like_a_report() {
     let p = work(date(2024, 1, 15), day_shift());
     let punches = [
-        Punch {
-            record_id: 7,
-            at: at(2024, 1, 15, 9, 7) + 30,
-            source: PunchSource::USER,
-            is_field: false,
-        },
-        Punch {
-            record_id: 8,
-            at: at(2024, 1, 15, 23, 0),
-            source: PunchSource::USER,
-            is_field: false,
-        },
+        Punch { record_id: 7, at: at(2024, 1, 15, 9, 7) + 30, source: PunchSource::USER, is_field: false },
+        Punch { record_id: 8, at: at(2024, 1, 15, 23, 0), source: PunchSource::USER, is_field: false },
     ];
     let o = evaluate(&DayInput::new(&p, &punches, at(2024, 1, 16, 0, 0)));
     let text = o.explanation.to_string();
-    assert!(
-        text.contains("#7 2024-01-15 09:07:30 (counts as 2024-01-15 09:07)"),
-        "{text}"
-    );
+    assert!(text.contains("#7 2024-01-15 09:07:30 (counts as 2024-01-15 09:07)"), "{text}");
     assert!(text.contains("outside every window, ignored"), "{text}");
-    assert!(
-        text.contains("→ Late (7 min after on time; 7 > late_minutes_as_late 5"),
-        "{text}"
-    );
-    assert!(
-        text.contains("no punch → Lack (no punch in the window, and it has closed)"),
-        "{text}"
-    );
+    assert!(text.contains("→ Late (7 min after on time; 7 > late_minutes_as_late 5"), "{text}");
+    assert!(text.contains("no punch → Lack (no punch in the window, and it has closed)"), "{text}");
     let e = &o.explanation;
     assert_eq!(e.records[0].on.chosen, Some(7));
     assert!(e.punches[1].fell_in.is_empty());
-    assert_eq!(
-        e.punches[0].fell_in,
-        vec![WindowRef {
-            record: 0,
-            side: Side::On
-        }]
-    );
+    assert_eq!(e.punches[0].fell_in, vec![WindowRef { record: 0, side: Side::On }]);
 }
 
 #[test]
 fn wire_strings() {
     assert_eq!(CheckResult::NoNeedCheck.as_str(), "NoNeedCheck");
-    assert_eq!(
-        Supplement::CardReplacementApplication.as_str(),
-        "CardReplacementApplication"
-    );
+    assert_eq!(Supplement::CardReplacementApplication.as_str(), "CardReplacementApplication");
     for r in CheckResult::ALL {
         assert_eq!(r.as_str().parse::<CheckResult>(), Ok(r));
     }

@@ -5,12 +5,7 @@ use jiff::civil::{date, Date};
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
 
-const ZONES: [&str; 4] = [
-    "Asia/Shanghai",
-    "America/New_York",
-    "Europe/London",
-    "Asia/Kolkata",
-];
+const ZONES: [&str; 4] = ["Asia/Shanghai", "America/New_York", "Europe/London", "Asia/Kolkata"];
 
 fn tz(i: usize) -> TimeZone {
     TimeZone::get(ZONES[i % ZONES.len()]).unwrap()
@@ -19,15 +14,9 @@ fn tz(i: usize) -> TimeZone {
 /// Days around both 2024 New York DST changes plus ordinary days.
 fn day_strategy() -> impl Strategy<Value = Date> {
     prop_oneof![
-        (0i64..10).prop_map(|k| date(2024, 3, 7)
-            .checked_add(jiff::Span::new().days(k))
-            .unwrap()),
-        (0i64..10).prop_map(|k| date(2024, 10, 31)
-            .checked_add(jiff::Span::new().days(k))
-            .unwrap()),
-        (0i64..365).prop_map(|k| date(2024, 1, 1)
-            .checked_add(jiff::Span::new().days(k))
-            .unwrap()),
+        (0i64..10).prop_map(|k| date(2024, 3, 7).checked_add(jiff::Span::new().days(k)).unwrap()),
+        (0i64..10).prop_map(|k| date(2024, 10, 31).checked_add(jiff::Span::new().days(k)).unwrap()),
+        (0i64..365).prop_map(|k| date(2024, 1, 1).checked_add(jiff::Span::new().days(k)).unwrap()),
     ]
 }
 
@@ -76,22 +65,13 @@ prop_compose! {
 }
 
 fn plan(shift: Shift, day: Date, zone: usize) -> DayPlan {
-    DayPlan {
-        day,
-        time_zone: tz(zone),
-        kind: DayKind::Work(shift),
-        need_punch: true,
-    }
+    DayPlan { day, time_zone: tz(zone), kind: DayKind::Work(shift), need_punch: true }
 }
 
 fn punches_strategy() -> impl Strategy<Value = Vec<(i64, u8, bool)>> {
     // offsets in seconds from the day's local midnight (roughly), -1 day .. +3 days
     proptest::collection::vec(
-        (
-            -86_400i64..3 * 86_400,
-            prop_oneof![Just(0u8), Just(1), Just(2), Just(5)],
-            any::<bool>(),
-        ),
+        (-86_400i64..3 * 86_400, prop_oneof![Just(0u8), Just(1), Just(2), Just(5)], any::<bool>()),
         0..10,
     )
 }

@@ -61,16 +61,9 @@ fn load(path: &Path) -> Vec<Scenario> {
             };
             let (k, v) = (k.trim().to_string(), v.trim().to_string());
             if k == "scenario" {
-                out.push(Scenario {
-                    file: file.clone(),
-                    line: i + 1,
-                    title: v,
-                    lines: Vec::new(),
-                });
+                out.push(Scenario { file: file.clone(), line: i + 1, title: v, lines: Vec::new() });
             } else {
-                let s = out
-                    .last_mut()
-                    .unwrap_or_else(|| panic!("{file}:{}: `{k}` before `scenario:`", i + 1));
+                let s = out.last_mut().unwrap_or_else(|| panic!("{file}:{}: `{k}` before `scenario:`", i + 1));
                 s.lines.push((i + 1, k, v));
             }
         }
@@ -83,10 +76,7 @@ fn clock(s: &str) -> i32 {
 }
 
 fn local(tz: &TimeZone, dt: DateTime) -> i64 {
-    tz.to_ambiguous_timestamp(dt)
-        .compatible()
-        .unwrap()
-        .as_second()
+    tz.to_ambiguous_timestamp(dt).compatible().unwrap().as_second()
 }
 
 /// "09:12:30", "18:03", "+1 05:58", "-1 23:00", "2024-01-16 05:58[:SS]" → instant.
@@ -97,32 +87,19 @@ fn instant(s: &str, day: Date, tz: &TimeZone) -> i64 {
             let k: i64 = d.parse().unwrap_or_else(|_| panic!("bad day offset {d:?}"));
             (day.checked_add(jiff::Span::new().days(k)).unwrap(), t)
         }
-        Some((d, t)) => (
-            d.parse::<Date>()
-                .unwrap_or_else(|_| panic!("bad date {d:?}")),
-            t,
-        ),
+        Some((d, t)) => (d.parse::<Date>().unwrap_or_else(|_| panic!("bad date {d:?}")), t),
         None => (day, s),
     };
     let parts: Vec<&str> = time.split(':').collect();
-    let h: i8 = parts[0]
-        .parse()
-        .unwrap_or_else(|_| panic!("bad time {s:?}"));
-    let m: i8 = parts
-        .get(1)
-        .and_then(|x| x.parse().ok())
-        .unwrap_or_else(|| panic!("bad time {s:?}"));
+    let h: i8 = parts[0].parse().unwrap_or_else(|_| panic!("bad time {s:?}"));
+    let m: i8 = parts.get(1).and_then(|x| x.parse().ok()).unwrap_or_else(|| panic!("bad time {s:?}"));
     let sec: i8 = parts.get(2).map_or(0, |x| x.parse().unwrap());
     local(tz, date.at(h, m, sec, 0))
 }
 
 /// "09:00-13:30" or "2024-01-15 09:00 - 2024-01-16 00:00" → (start, end).
 fn range(s: &str, day: Date, tz: &TimeZone) -> (i64, i64) {
-    let (a, b) = if s.contains(" - ") {
-        s.split_once(" - ").unwrap()
-    } else {
-        s.split_once('-').unwrap()
-    };
+    let (a, b) = if s.contains(" - ") { s.split_once(" - ").unwrap() } else { s.split_once('-').unwrap() };
     (instant(a, day, tz), instant(b, day, tz))
 }
 
@@ -186,21 +163,10 @@ fn parse_pair(v: &str) -> PunchPair {
 }
 
 fn build(s: &Scenario) -> Built {
-    let get = |k: &str| {
-        s.lines
-            .iter()
-            .filter(|(_, key, _)| key == k)
-            .map(|(_, _, v)| v.as_str())
-            .collect::<Vec<_>>()
-    };
+    let get = |k: &str| s.lines.iter().filter(|(_, key, _)| key == k).map(|(_, _, v)| v.as_str()).collect::<Vec<_>>();
     let zone = get("zone").first().copied().unwrap_or("Asia/Shanghai");
     let tz = TimeZone::get(zone).unwrap_or_else(|e| panic!("zone {zone}: {e}"));
-    let day: Date = get("day")
-        .first()
-        .copied()
-        .unwrap_or("2024-01-15")
-        .parse()
-        .expect("day");
+    let day: Date = get("day").first().copied().unwrap_or("2024-01-15").parse().expect("day");
     let mut shift = Shift::new("s1", "scenario shift", Vec::new());
     for v in get("shift").into_iter().chain(get("pair")) {
         shift.pairs.push(parse_pair(v));
@@ -209,14 +175,9 @@ fn build(s: &Scenario) -> Built {
         let t: Vec<&str> = v.split_whitespace().collect();
         match t.as_slice() {
             ["flexible", "late", l, "early", e] => {
-                shift.flexible = Some(Flexible {
-                    late_minutes: l.parse().unwrap(),
-                    early_minutes: e.parse().unwrap(),
-                })
+                shift.flexible = Some(Flexible { late_minutes: l.parse().unwrap(), early_minutes: e.parse().unwrap() })
             }
-            [x] if x.starts_with("serious>") => {
-                shift.late_minutes_as_serious_late = Some(x[8..].parse().unwrap())
-            }
+            [x] if x.starts_with("serious>") => shift.late_minutes_as_serious_late = Some(x[8..].parse().unwrap()),
             ["no-need-off"] => shift.no_need_off = true,
             ["overtime", r] => {
                 let (a, b) = r.split_once('-').unwrap();
@@ -257,12 +218,7 @@ fn build(s: &Scenario) -> Built {
         };
     }
     let need_punch = get("need-punch").first().is_none_or(|v| *v != "no");
-    let plan = DayPlan {
-        day,
-        time_zone: tz.clone(),
-        kind,
-        need_punch,
-    };
+    let plan = DayPlan { day, time_zone: tz.clone(), kind, need_punch };
     let mut specs = Vec::new();
     for v in get("punches") {
         for item in v.split(',').map(str::trim).filter(|x| !x.is_empty()) {
@@ -286,19 +242,10 @@ fn build(s: &Scenario) -> Built {
     let punches = specs
         .iter()
         .enumerate()
-        .map(|(i, s)| Punch {
-            record_id: i as i64 + 1,
-            at: s.at,
-            source: PunchSource(s.source),
-            is_field: s.field,
-        })
+        .map(|(i, s)| Punch { record_id: i as i64 + 1, at: s.at, source: PunchSource(s.source), is_field: s.field })
         .collect();
     let mut absences = Vec::new();
-    for (k, kind) in [
-        ("leave", AbsenceKind::Leave),
-        ("trip", AbsenceKind::Trip),
-        ("out", AbsenceKind::Out),
-    ] {
+    for (k, kind) in [("leave", AbsenceKind::Leave), ("trip", AbsenceKind::Trip), ("out", AbsenceKind::Out)] {
         for v in get(k) {
             let (start, end) = range(v, day, &tz);
             absences.push(Absence { kind, start, end });
@@ -316,14 +263,7 @@ fn build(s: &Scenario) -> Built {
         }
     }
     let now = get("now").first().map_or_else(
-        || {
-            local(
-                &tz,
-                day.checked_add(jiff::Span::new().days(3))
-                    .unwrap()
-                    .at(0, 0, 0, 0),
-            )
-        },
+        || local(&tz, day.checked_add(jiff::Span::new().days(3)).unwrap().at(0, 0, 0, 0)),
         |v| instant(v, day, &tz),
     );
     let edge = |k: &str, w: &str| -> (Option<i64>, Option<i64>) {
@@ -346,12 +286,7 @@ fn build(s: &Scenario) -> Built {
         prev: edge("prev-off", " window-end "),
         next: edge("next-on", " window-start "),
         include_overtime: get("overtime").first().is_some_and(|v| *v == "yes"),
-        expects: s
-            .lines
-            .iter()
-            .filter(|(_, k, _)| k == "expect")
-            .map(|(l, _, v)| (*l, v.clone()))
-            .collect(),
+        expects: s.lines.iter().filter(|(_, k, _)| k == "expect").map(|(l, _, v)| (*l, v.clone())).collect(),
     }
 }
 
@@ -361,9 +296,7 @@ fn check_side(what: &str, spec: &str, got: &SideOutcome, b: &Built, errs: &mut V
     let mut rest = spec.trim();
     while !rest.is_empty() {
         if rest.starts_with('(') {
-            let end = rest
-                .find(')')
-                .unwrap_or_else(|| panic!("unclosed ( in {spec:?}"));
+            let end = rest.find(')').unwrap_or_else(|| panic!("unclosed ( in {spec:?}"));
             toks.push(rest[..=end].to_string());
             rest = rest[end + 1..].trim_start();
         } else {
@@ -400,18 +333,8 @@ fn check_side(what: &str, spec: &str, got: &SideOutcome, b: &Built, errs: &mut V
             let id = if let Some(n) = p.strip_prefix('#') {
                 n.parse::<i64>().unwrap()
             } else {
-                let ids: Vec<usize> = b
-                    .specs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.text == p)
-                    .map(|(i, _)| i)
-                    .collect();
-                assert_eq!(
-                    ids.len(),
-                    1,
-                    "punch {p:?} must name exactly one punch; use #N"
-                );
+                let ids: Vec<usize> = b.specs.iter().enumerate().filter(|(_, s)| s.text == p).map(|(i, _)| i).collect();
+                assert_eq!(ids.len(), 1, "punch {p:?} must name exactly one punch; use #N");
                 ids[0] as i64 + 1
             };
             want_punch = Some(Some(id));
@@ -427,10 +350,7 @@ fn check_side(what: &str, spec: &str, got: &SideOutcome, b: &Built, errs: &mut V
         bad(format!("supplement {} (wanted {want_sup})", got.supplement));
     }
     if got.serious_late != want_serious {
-        bad(format!(
-            "serious_late {} (wanted {want_serious})",
-            got.serious_late
-        ));
+        bad(format!("serious_late {} (wanted {want_serious})", got.serious_late));
     }
     if let Some(m) = want_minutes {
         if got.minutes_off != m {
@@ -453,14 +373,8 @@ fn run_one(s: &Scenario) -> Result<(), String> {
     input.pending_remedies = &b.remedies;
     input.include_overtime = b.include_overtime;
     if b.neighbours_same {
-        prev_plan = DayPlan {
-            day: b.plan.day.yesterday().unwrap(),
-            ..b.plan.clone()
-        };
-        next_plan = DayPlan {
-            day: b.plan.day.tomorrow().unwrap(),
-            ..b.plan.clone()
-        };
+        prev_plan = DayPlan { day: b.plan.day.yesterday().unwrap(), ..b.plan.clone() };
+        next_plan = DayPlan { day: b.plan.day.tomorrow().unwrap(), ..b.plan.clone() };
         input = input.with_neighbours(Some(&prev_plan), Some(&next_plan));
     }
     if b.prev.0.is_some() {
@@ -491,10 +405,7 @@ fn run_one(s: &Scenario) -> Result<(), String> {
         if let Some(n) = e.strip_prefix("records ") {
             let n: usize = n.trim().parse().unwrap();
             if outcome.records.len() != n {
-                errs.push(format!(
-                    "line {line}: {} records (wanted {n})",
-                    outcome.records.len()
-                ));
+                errs.push(format!("line {line}: {} records (wanted {n})", outcome.records.len()));
             }
             continue;
         }
@@ -511,22 +422,14 @@ fn run_one(s: &Scenario) -> Result<(), String> {
             "overtime" => 1,
             _ => panic!("line {line}: unknown expectation {e:?}"),
         };
-        let Some(rec) = outcome
-            .records
-            .iter()
-            .filter(|r| r.task_shift_type == tst)
-            .nth(idx - 1)
-        else {
+        let Some(rec) = outcome.records.iter().filter(|r| r.task_shift_type == tst).nth(idx - 1) else {
             errs.push(format!("line {line}: no {which} {idx}"));
             continue;
         };
         if let Some(r) = rest.strip_prefix("scheduled ") {
             let (a, bb) = range(r, b.plan.day, tz);
             if (rec.shift_on, rec.shift_off) != (a, bb) {
-                errs.push(format!(
-                    "line {line}: scheduled {}..{} (wanted {a}..{bb})",
-                    rec.shift_on, rec.shift_off
-                ));
+                errs.push(format!("line {line}: scheduled {}..{} (wanted {a}..{bb})", rec.shift_on, rec.shift_off));
             }
             continue;
         }
@@ -543,22 +446,10 @@ fn run_one(s: &Scenario) -> Result<(), String> {
             }
         }
         if let Some(v) = parts.get("on") {
-            check_side(
-                &format!("line {line} {which} {idx} on"),
-                v,
-                &rec.check_in,
-                &b,
-                &mut errs,
-            );
+            check_side(&format!("line {line} {which} {idx} on"), v, &rec.check_in, &b, &mut errs);
         }
         if let Some(v) = parts.get("off") {
-            check_side(
-                &format!("line {line} {which} {idx} off"),
-                v,
-                &rec.check_out,
-                &b,
-                &mut errs,
-            );
+            check_side(&format!("line {line} {which} {idx} off"), v, &rec.check_out, &b, &mut errs);
         }
     }
     if errs.is_empty() {
@@ -604,11 +495,7 @@ fn scenarios() {
     }
     assert!(total >= 40, "only {total} scenarios");
     if !failures.is_empty() {
-        panic!(
-            "{} of {total} scenarios failed:\n\n{}",
-            failures.len(),
-            failures.join("\n\n")
-        );
+        panic!("{} of {total} scenarios failed:\n\n{}", failures.len(), failures.join("\n\n"));
     }
     eprintln!("{total} scenarios passed");
 }

@@ -55,12 +55,7 @@ pub fn cn_calendar_entries() -> &'static [CalendarEntry] {
                     _ => return None,
                 };
                 let name = it.next()?.trim();
-                Some(CalendarEntry {
-                    from,
-                    to,
-                    kind,
-                    name,
-                })
+                Some(CalendarEntry { from, to, kind, name })
             })
             .collect()
     })
@@ -70,10 +65,7 @@ pub fn cn_calendar_entries() -> &'static [CalendarEntry] {
 /// holiday (rest), an adjusted working day (调休上班) or normal. Dates outside 2022–2026 are
 /// `Normal` (no data).
 pub fn cn_calendar(day: Date) -> CalendarDay {
-    cn_calendar_entries()
-        .iter()
-        .find(|e| e.from <= day && day <= e.to)
-        .map_or(CalendarDay::Normal, |e| e.kind)
+    cn_calendar_entries().iter().find(|e| e.from <= day && day <= e.to).map_or(CalendarDay::Normal, |e| e.kind)
 }
 
 #[cfg(test)]
@@ -83,10 +75,7 @@ mod tests {
 
     #[test]
     fn table_parses_completely() {
-        let rows = CN_CSV
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .count();
+        let rows = CN_CSV.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).count();
         assert_eq!(cn_calendar_entries().len(), rows);
         for e in cn_calendar_entries() {
             assert!(e.from <= e.to, "{e:?}");
@@ -94,10 +83,7 @@ mod tests {
             if e.kind == CalendarDay::AdjustedWorkday {
                 let mut d = e.from;
                 while d <= e.to {
-                    assert!(
-                        d.weekday().to_monday_one_offset() >= 6,
-                        "{d} is not a weekend"
-                    );
+                    assert!(d.weekday().to_monday_one_offset() >= 6, "{d} is not a weekend");
                     d = d.tomorrow().unwrap();
                 }
             }
