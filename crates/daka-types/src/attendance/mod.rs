@@ -1,5 +1,8 @@
 //! `attendance/v1` wire models, one module per upstream resource.
 
+pub mod groups;
+pub mod shifts;
+pub mod user_daily_shifts;
 pub mod user_flows;
 
 use serde::{Deserialize, Serialize};
