@@ -36,6 +36,21 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Runs [`daka_store::Store::sweep`] every `interval` so results follow the clock (Todo becomes
+/// Lack when a window closes, with its event) even for days nobody queries.
+pub fn spawn_sweeper(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match state.store.sweep(state.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(person_days = n, "results brought up to date"),
+                Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}
+
 /// Credentials of the bootstrap app created on first start.
 #[derive(Debug, Clone)]
 pub struct Bootstrap {

@@ -11,7 +11,9 @@ mod error;
 pub mod events;
 pub mod ids;
 pub mod people;
+pub mod plan;
 pub mod punches;
+pub mod results;
 
 pub use db::{Backend, Store, WriteTx};
 pub use error::{Error, Result};

@@ -179,6 +179,7 @@ impl Store {
         let mut outcome = ImportOutcome::default();
         let mut holders: HashMap<String, Vec<Person>> = HashMap::new();
         let mut seen_keys: HashMap<String, usize> = HashMap::new();
+        let mut created: Vec<(i64, i64)> = Vec::new();
         for rec in records {
             for id in [&rec.user_id, &rec.creator_id] {
                 if !holders.contains_key(id) {
@@ -228,6 +229,7 @@ impl Store {
                 imported: true,
             };
             self.insert_punch(&mut w.tx, &punch, now).await?;
+            created.push((punch.person_id, punch.check_time));
             self.record_event(&mut w.tx, tenant_id, USER_FLOW_CREATED, &flow_created_event(&punch, &person), now)
                 .await?;
             outcome.stored.push(PunchView { punch, person, creator });
@@ -235,6 +237,9 @@ impl Store {
         if outcome.stored.is_empty() && !outcome.failed.is_empty() {
             return Err(Error::UnknownUsers(outcome.failed.iter().map(|(u, c)| format!("{u}-{c}")).collect()));
         }
+        let touched: Vec<(i64, i64)> = created.iter().map(|p| (p.0, p.1)).collect();
+        let affected = self.days_touched(&mut w.tx, tenant_id, &touched).await?;
+        self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
         w.commit().await?;
         Ok(outcome)
     }
@@ -331,37 +336,72 @@ impl Store {
         rows.iter().map(punch_from_row).collect()
     }
 
-    /// Deletes imported punches by record id. Returns the deleted ids and, for the others, why
-    /// not. Ids that are not imported records of this tenant are refused, not errors.
+    /// Deletes imported punches by record id and recomputes the days they counted for. Returns
+    /// the deleted ids and, for the others, why not. Ids that are not imported records of this
+    /// tenant are refused, not errors.
     pub async fn delete_punches(
         &self,
         tenant_id: i64,
         record_ids: &[String],
+        now: i64,
     ) -> Result<(Vec<String>, Vec<(String, String)>)> {
         let mut w = self.write().await?;
         let mut deleted = Vec::new();
         let mut failed = Vec::new();
+        let mut removed: Vec<(i64, i64)> = Vec::new();
         for raw in record_ids {
             let Ok(id) = raw.parse::<i64>() else {
                 failed.push((raw.clone(), "record_id is not a valid record id".to_owned()));
                 continue;
             };
-            let row = sqlx::query("SELECT imported FROM punches WHERE tenant_id = $1 AND record_id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .fetch_optional(&mut *w.tx)
-                .await?;
+            let row = sqlx::query(
+                "SELECT imported, person_id, check_time FROM punches WHERE tenant_id = $1 AND record_id = $2",
+            )
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&mut *w.tx)
+            .await?;
             match row {
                 None => failed.push((raw.clone(), "record not found".to_owned())),
                 Some(r) if r.try_get::<i64, _>(0)? == 0 => failed
                     .push((raw.clone(), "only records imported through the open platform can be deleted".to_owned())),
-                Some(_) => {
+                Some(r) => {
                     sqlx::query("DELETE FROM punches WHERE record_id = $1").bind(id).execute(&mut *w.tx).await?;
+                    removed.push((r.try_get(1)?, r.try_get(2)?));
                     deleted.push(raw.clone());
                 }
             }
         }
+        let affected = self.days_touched(&mut w.tx, tenant_id, &removed).await?;
+        self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
         w.commit().await?;
         Ok((deleted, failed))
+    }
+}
+
+impl Store {
+    /// Punches of a tenant by record id, with the people their ids name.
+    pub async fn punches_by_ids(&self, tenant_id: i64, record_ids: &[i64]) -> Result<Vec<PunchView>> {
+        if record_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = record_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM punches WHERE tenant_id = $1 AND record_id IN ({list})"
+        )))
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        let punches = rows.iter().map(punch_from_row).collect::<Result<Vec<_>>>()?;
+        let mut ids: Vec<i64> = punches.iter().flat_map(|p| [p.person_id, p.creator_id]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let people = Store::people_by_ids(self.pool(), &ids).await?;
+        let find =
+            |id: i64| people.iter().find(|p| p.id == id).cloned().ok_or_else(|| Error::Corrupt(format!("person {id}")));
+        punches
+            .into_iter()
+            .map(|punch| Ok(PunchView { person: find(punch.person_id)?, creator: find(punch.creator_id)?, punch }))
+            .collect()
     }
 }

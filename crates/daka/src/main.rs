@@ -1,6 +1,7 @@
 //! `daka`: the attendance server and its operator commands.
 
 mod apps;
+mod results;
 mod users;
 
 use std::net::SocketAddr;
@@ -67,6 +68,10 @@ enum Command {
         #[command(subcommand)]
         command: apps::AppsCommand,
     },
+    /// Recompute results for a range of days (every person, every tenant).
+    Recompute(results::RecomputeArgs),
+    /// Explain one person-day: the rules, windows, punches and thresholds that decided it.
+    Explain(results::ExplainArgs),
     /// Manage people.
     Users {
         #[command(subcommand)]
@@ -91,6 +96,9 @@ struct ServeArgs {
     /// Bootstrap app secret.
     #[arg(long, env = "DAKA_APP_SECRET", hide_env_values = true)]
     app_secret: Option<String>,
+    /// Seconds between passes that bring results up to date with the clock.
+    #[arg(long, env = "DAKA_SWEEP_INTERVAL", default_value_t = 30)]
+    sweep_interval: u64,
     /// Log format: `text` or `json`.
     #[arg(long, env = "DAKA_LOG_FORMAT", default_value = "text")]
     log_format: String,
@@ -160,7 +168,9 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
     tracing::info!(%addr, backend = ?store.backend(), "daka listening");
     println!("daka listening on http://{addr}");
     let state = AppState::new(store.clone(), clock, daka_server::ratelimit::RateLimiter::new(rate));
+    let sweeper = daka_server::spawn_sweeper(state.clone(), std::time::Duration::from_secs(args.sweep_interval.max(1)));
     daka_server::serve(listener, daka_server::app(state), shutdown_signal()).await;
+    sweeper.abort();
     store.close().await;
     tracing::info!("daka stopped");
     Ok(())
@@ -173,6 +183,8 @@ async fn main() -> Result<()> {
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Apps { command } => apps::run(&cli.db.open().await?, command).await,
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
+        Command::Recompute(args) => results::recompute(&cli.db.open().await?, args).await,
+        Command::Explain(args) => results::explain(&cli.db.open().await?, args).await,
     }
 }
 

@@ -36,6 +36,7 @@ const FLOWS_CREATE: &str = "/open-apis/attendance/v1/user_flows/batch_create";
 const FLOW: &str = "/open-apis/attendance/v1/user_flows/{user_flow_id}";
 const FLOWS_QUERY: &str = "/open-apis/attendance/v1/user_flows/query";
 const FLOWS_DEL: &str = "/open-apis/attendance/v1/user_flows/batch_del";
+const TASKS_QUERY: &str = "/open-apis/attendance/v1/user_tasks/query";
 
 /// Every authenticated endpoint daka serves.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -48,6 +49,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(Method::GET, FLOW, "user_flows.get", &[TASK, TASK_RO], None),
         e(Method::POST, FLOWS_QUERY, "user_flows.query", &[TASK_RO], None),
         e(Method::POST, FLOWS_DEL, "user_flows.batch_del", &[TASK], Some(10)),
+        e(Method::POST, TASKS_QUERY, "user_tasks.query", &[TASK_RO], None),
     ]
 }
 
@@ -68,4 +70,5 @@ pub fn routes() -> Router<AppState> {
         .route(FLOW, get(attendance::user_flows::get))
         .route(FLOWS_QUERY, post(attendance::user_flows::query))
         .route(FLOWS_DEL, post(attendance::user_flows::batch_del))
+        .route(TASKS_QUERY, post(attendance::user_tasks::query))
 }

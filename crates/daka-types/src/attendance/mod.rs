@@ -4,6 +4,7 @@ pub mod groups;
 pub mod shifts;
 pub mod user_daily_shifts;
 pub mod user_flows;
+pub mod user_tasks;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! `attendance/v1`, one module per upstream resource.
 
 pub mod user_flows;
+pub mod user_tasks;
 
 use daka_store::people::IdKind;
 use daka_types::attendance::EmployeeType;

@@ -192,7 +192,7 @@ pub async fn batch_del(
     if ids.is_empty() || ids.len() > MAX_DELETE {
         return Err(ApiError::Invalid(format!("record_ids must have 1 to {MAX_DELETE} entries, got {}", ids.len())));
     }
-    let (deleted, failed) = state.store.delete_punches(caller.tenant_id, &ids).await?;
+    let (deleted, failed) = state.store.delete_punches(caller.tenant_id, &ids, state.now()).await?;
     let mut env = Envelope::success(BatchDelUserFlowData {
         success_record_ids: deleted,
         fail_record_ids: failed.iter().map(|(id, _)| id.clone()).collect(),
