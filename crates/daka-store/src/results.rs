@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
-use daka_engine::{CheckResult, DayInput, DayPlan, PairOutcome, Punch as EnginePunch, PunchSource};
+use daka_engine::{
+    Absence, AbsenceKind, CheckResult, DayInput, DayPlan, PairOutcome, PendingRemedy, Punch as EnginePunch,
+    PunchSource, Side,
+};
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::{Any, AnyConnection, Row, Transaction};
@@ -251,9 +254,14 @@ impl Store {
         let next = resolver.resolve(&mut conn, person.id, date.tomorrow().unwrap_or(date)).await?;
         let (from, to) = daka_engine::punch_range(&this.plan);
         let punches = engine_punches(&self.punches_of(&[person.id], from, to).await?);
-        let input = DayInput::new(&this.plan, &punches, now)
+        let absences = approved_absences(&mut conn, person.id, from, to).await?;
+        let pending: Vec<PendingRemedy> =
+            pending_remedies(&mut conn, person.id, day, day).await?.into_iter().map(|(_, r)| r).collect();
+        let mut input = DayInput::new(&this.plan, &punches, now)
             .with_neighbours(Some(&prev.plan), Some(&next.plan))
             .include_overtime(true);
+        input.absences = &absences;
+        input.pending_remedies = &pending;
         let outcome = daka_engine::evaluate(&input);
         Ok((this, outcome))
     }
@@ -407,6 +415,8 @@ async fn evaluate_days(
             is_field: r.try_get::<i64, _>(3)? != 0,
         });
     }
+    let absences = approved_absences(conn, person.id, from, to).await?;
+    let remedies = pending_remedies(conn, person.id, day_number(first), day_number(last)).await?;
     let mut out = Vec::new();
     for i in 1..plans.len().saturating_sub(1) {
         let this = &plans[i];
@@ -416,9 +426,13 @@ async fn evaluate_days(
         let (lo, hi) = daka_engine::punch_range(&this.plan);
         let start = punches.partition_point(|p| p.at < lo);
         let stop = punches.partition_point(|p| p.at <= hi);
-        let input = DayInput::new(&this.plan, &punches[start..stop], now)
+        let pending: Vec<PendingRemedy> =
+            remedies.iter().filter(|(d, _)| *d == day_number(this.plan.day)).map(|(_, r)| *r).collect();
+        let mut input = DayInput::new(&this.plan, &punches[start..stop], now)
             .with_neighbours(Some(&plans[i - 1].plan), Some(&plans[i + 1].plan))
             .include_overtime(true);
+        input.absences = &absences;
+        input.pending_remedies = &pending;
         let records = daka_engine::evaluate_records(&input);
         let changes = changes_at(&input, &records);
         out.push((this.clone(), records, changes));
@@ -536,4 +550,61 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Approval status "approved" (已通过), shared by remedies and approvals.
+pub const STATUS_APPROVED: i64 = 2;
+/// Remedy status "pending" (审批中).
+pub const STATUS_PENDING: i64 = 0;
+
+/// Approved leaves, outs and trips of a person overlapping `[from, to]`.
+async fn approved_absences(conn: &mut AnyConnection, person_id: i64, from: i64, to: i64) -> Result<Vec<Absence>> {
+    let rows = sqlx::query(
+        "SELECT kind, start_at, end_at FROM approvals WHERE person_id = $1 AND status = $2 AND start_at <= $3 \
+         AND end_at >= $4 AND kind IN ('leave', 'out', 'trip') ORDER BY start_at",
+    )
+    .bind(person_id)
+    .bind(STATUS_APPROVED)
+    .bind(to)
+    .bind(from)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let kind: String = r.try_get(0)?;
+        let kind = match kind.as_str() {
+            "leave" => AbsenceKind::Leave,
+            "out" => AbsenceKind::Out,
+            _ => AbsenceKind::Trip,
+        };
+        out.push(Absence { kind, start: r.try_get(1)?, end: r.try_get(2)? });
+    }
+    Ok(out)
+}
+
+/// Pending remedies of a person for days `from..=to`: (day, side).
+async fn pending_remedies(
+    conn: &mut AnyConnection,
+    person_id: i64,
+    from: i32,
+    to: i32,
+) -> Result<Vec<(i32, PendingRemedy)>> {
+    let rows = sqlx::query(
+        "SELECT remedy_date, punch_no, work_type FROM remedies WHERE person_id = $1 AND status = $2 \
+         AND remedy_date >= $3 AND remedy_date <= $4",
+    )
+    .bind(person_id)
+    .bind(STATUS_PENDING)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let punch_no: i64 = r.try_get(1)?;
+        let work_type: i64 = r.try_get(2)?;
+        let side = if work_type == 2 { Side::Off } else { Side::On };
+        out.push((r.try_get(0)?, PendingRemedy { pair_index: usize::try_from(punch_no).unwrap_or(0), side }));
+    }
+    Ok(out)
 }
