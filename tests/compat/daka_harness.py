@@ -17,9 +17,7 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
