@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 import subprocess
 import threading
 import time
@@ -89,6 +90,16 @@ class Database:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "daka.db"
+
+    def execute(self, *statements: str) -> None:
+        """Runs SQL statements in one session, behind daka's back (for states the API cannot make)."""
+        if self.url is None:
+            with sqlite3.connect(self.sqlite_path, timeout=10) as db:
+                for st in statements:
+                    db.execute(st)
+        else:
+            subprocess.run(["psql", self.url, "-q", "-v", "ON_ERROR_STOP=1", "-c", "; ".join(statements)],
+                           check=True, capture_output=True)
 
     def close(self) -> None:
         if self._drop:

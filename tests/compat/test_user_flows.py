@@ -6,7 +6,6 @@ example of 查询打卡流水 in seeds/000) or, where the docs are silent, daka'
 
 import json
 import re
-import sqlite3
 
 import pytest
 import requests
@@ -437,16 +436,15 @@ def test_batch_del_unknown_ids_fail_with_reasons(client):
 
 def test_batch_del_refuses_records_not_imported(daka, client):
     """Only records imported through the open platform can be deleted. daka's API imports every
-    record it stores, so the test makes a non-imported one directly in the SQLite file."""
-    if not daka.db.is_sqlite:
-        pytest.skip("needs direct access to the SQLite file")
+    record it stores, so the test makes a non-imported copy of one directly in the database."""
     user_id = new_user(client)
     (imported,) = [f.record_id for f in import_flows(client, [flow(user_id, T0)]).data.flow_records]
     other = str(int(imported) + 1)
-    with sqlite3.connect(daka.db.sqlite_path, timeout=10) as db:
-        db.execute("CREATE TEMP TABLE t AS SELECT * FROM punches WHERE record_id = ?", (int(imported),))
-        db.execute("UPDATE t SET record_id = ?, imported = 0, idempotent_id = NULL", (int(other),))
-        db.execute("INSERT INTO punches SELECT * FROM t")
+    daka.db.execute(
+        f"CREATE TEMP TABLE t AS SELECT * FROM punches WHERE record_id = {int(imported)}",
+        f"UPDATE t SET record_id = {int(other)}, imported = 0, idempotent_id = NULL",
+        "INSERT INTO punches SELECT * FROM t",
+    )
     resp = delete_flows(client, [other])
     assert resp.code == 0
     assert resp.data.fail_record_ids == [other]
