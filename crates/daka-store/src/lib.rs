@@ -6,14 +6,18 @@
 //! causes, and reports failures as [`Error`] values that the server maps to Feishu codes.
 
 pub mod apps;
+pub mod calendars;
 mod db;
 mod error;
 pub mod events;
+pub mod groups;
 pub mod ids;
 pub mod people;
 pub mod plan;
 pub mod punches;
 pub mod results;
+pub mod schedules;
+pub mod shifts;
 
 pub use db::{Backend, Store, WriteTx};
 pub use error::{Error, Result};
