@@ -1,14 +1,19 @@
-//! Resolving what a person must do on an attendance day — group, calendar, special days,
-//! schedule, shift version — into the engine's [`DayPlan`].
+//! Resolving what a person must do on an attendance day — membership, group version, day rule
+//! ([`crate::groups::day_rule`]: special days, calendars, weekly pattern), schedule, shift
+//! version — into the engine's [`DayPlan`].
 
 use std::collections::HashMap;
 
-use daka_engine::{DayKind, DayPlan};
+use daka_engine::{DayKind, DayPlan, FreeRule};
+use daka_types::attendance::groups::Group;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
 
-use crate::Result;
+use crate::groups::{day_rule, DayRule};
+use crate::results::day_number;
+use crate::shifts::{engine_shift, temp_shift};
+use crate::{Result, Store};
 
 /// Group id reported for people in no attendance group.
 pub const NO_GROUP: &str = "1";
@@ -30,17 +35,18 @@ pub struct ResolvedDay {
     pub shift_id: String,
 }
 
-/// Resolves person-days, remembering what it looked up within one operation.
+/// Resolves person-days, remembering group and shift versions within one operation.
 pub(crate) struct Resolver {
-    #[allow(dead_code)]
     tenant_id: i64,
     days: HashMap<(i64, Date), ResolvedDay>,
+    groups: HashMap<(i64, i32), Option<Group>>,
+    shifts: HashMap<(i64, i32), Option<daka_engine::Shift>>,
 }
 
 impl Resolver {
     /// A resolver for one tenant.
     pub fn new(tenant_id: i64) -> Self {
-        Resolver { tenant_id, days: HashMap::new() }
+        Resolver { tenant_id, days: HashMap::new(), groups: HashMap::new(), shifts: HashMap::new() }
     }
 
     /// The rules of `person_id` on `day`.
@@ -48,21 +54,93 @@ impl Resolver {
         if let Some(r) = self.days.get(&(person_id, day)) {
             return Ok(r.clone());
         }
-        let _ = conn;
-        let resolved = no_group(day);
+        let resolved = self.lookup(conn, person_id, day).await?;
         self.days.insert((person_id, day), resolved.clone());
         Ok(resolved)
     }
+
+    async fn group(&mut self, conn: &mut AnyConnection, group_id: i64, day: i32) -> Result<Option<Group>> {
+        if let Some(g) = self.groups.get(&(group_id, day)) {
+            return Ok(g.clone());
+        }
+        let g = Store::group_on(&mut *conn, group_id, day).await?;
+        self.groups.insert((group_id, day), g.clone());
+        Ok(g)
+    }
+
+    async fn shift(&mut self, conn: &mut AnyConnection, shift_id: i64, day: i32) -> Result<Option<daka_engine::Shift>> {
+        if let Some(s) = self.shifts.get(&(shift_id, day)) {
+            return Ok(s.clone());
+        }
+        let wire = Store::shift_on(&mut *conn, self.tenant_id, shift_id, day).await?;
+        let s = wire.map(|w| engine_shift(shift_id, &w)).filter(|s| !s.pairs.is_empty());
+        self.shifts.insert((shift_id, day), s.clone());
+        Ok(s)
+    }
+
+    async fn lookup(&mut self, conn: &mut AnyConnection, person_id: i64, day: Date) -> Result<ResolvedDay> {
+        let n = day_number(day);
+        let Some((group_id, need_punch)) = Store::membership_on(&mut *conn, person_id, n).await? else {
+            return Ok(no_group(day));
+        };
+        let Some(group) = self.group(conn, group_id, n).await? else { return Ok(no_group(day)) };
+        let time_zone = group.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()).unwrap_or_else(default_zone);
+        let resolved = |kind: DayKind, shift_id: String| ResolvedDay {
+            plan: DayPlan { day, time_zone: time_zone.clone(), kind, need_punch },
+            group_id: group_id.to_string(),
+            shift_id,
+        };
+        let custom = match group.new_calendar_id.as_deref().and_then(|c| c.trim().parse::<i64>().ok()) {
+            Some(id) => Store::custom_calendar_day(&mut *conn, id, n).await?,
+            None => None,
+        };
+        let shift_id = match day_rule(&group, n, custom) {
+            DayRule::Rest => return Ok(resolved(DayKind::Rest, REST_SHIFT.into())),
+            DayRule::FreeWork => {
+                let cfg = group.free_punch_cfg.clone().unwrap_or_default();
+                let clock =
+                    |s: Option<&str>, default| s.and_then(|s| daka_engine::parse_clock(s).ok()).unwrap_or(default);
+                let rule = FreeRule {
+                    start_minute: clock(cfg.free_start_time.as_deref(), 0),
+                    end_minute: clock(cfg.free_end_time.as_deref(), 1440),
+                    work_hours_minutes: cfg.work_hours.filter(|_| cfg.work_hours_demand.unwrap_or(false)),
+                    no_punch_as_lack: cfg
+                        .work_day_no_punch_as_lack
+                        .or(group.work_day_no_punch_as_lack)
+                        .unwrap_or(false),
+                };
+                return Ok(resolved(DayKind::Free(rule), String::new()));
+            }
+            DayRule::Shift(id) => id,
+            DayRule::Scheduled => match Store::schedule_on(&mut *conn, person_id, n).await? {
+                None => return Ok(resolved(DayKind::Rest, REST_SHIFT.into())),
+                Some(entry) => {
+                    if let Some(pairs) = entry.temp.filter(|p| !p.is_empty()) {
+                        let shift =
+                            engine_shift(entry.shift_id, &temp_shift(entry.shift_id, "temporary shift", &pairs));
+                        return Ok(resolved(DayKind::Work(shift), entry.shift_id.to_string()));
+                    }
+                    entry.shift_id
+                }
+            },
+        };
+        if shift_id == 0 {
+            return Ok(resolved(DayKind::Rest, REST_SHIFT.into()));
+        }
+        Ok(match self.shift(conn, shift_id, n).await? {
+            Some(shift) => resolved(DayKind::Work(shift), shift_id.to_string()),
+            None => resolved(DayKind::Rest, REST_SHIFT.into()),
+        })
+    }
+}
+
+fn default_zone() -> TimeZone {
+    TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC)
 }
 
 fn no_group(day: Date) -> ResolvedDay {
     ResolvedDay {
-        plan: DayPlan {
-            day,
-            time_zone: TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC),
-            kind: DayKind::NoGroup,
-            need_punch: false,
-        },
+        plan: DayPlan { day, time_zone: default_zone(), kind: DayKind::NoGroup, need_punch: false },
         group_id: NO_GROUP.into(),
         shift_id: DEFAULT_SHIFT.into(),
     }

@@ -1,0 +1,175 @@
+//! Results end to end through the store: rules + punches → results and their events.
+
+use daka_store::events::USER_TASK_UPDATED;
+use daka_store::people::{IdKind, NewPerson};
+use daka_store::punches::PunchImport;
+use daka_store::Store;
+use daka_types::attendance::groups::Group;
+use daka_types::attendance::shifts::{PunchTimeRule, Shift};
+
+/// 2024-01-15 (Monday) 00:00 in Asia/Shanghai.
+const MON: i64 = 1_705_248_000;
+const HOUR: i64 = 3600;
+const MIN: i64 = 60;
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let store = Store::open(&url).await.expect("open store");
+    (dir, store)
+}
+
+fn nine_to_six() -> Shift {
+    Shift {
+        shift_name: Some("9-18".into()),
+        punch_times: Some(1),
+        punch_time_rule: Some(vec![PunchTimeRule {
+            on_time: Some("9:00".into()),
+            off_time: Some("18:00".into()),
+            late_minutes_as_late: Some(5),
+            late_minutes_as_lack: Some(60),
+            on_advance_minutes: Some(120),
+            early_minutes_as_early: Some(5),
+            early_minutes_as_lack: Some(60),
+            off_delay_minutes: Some(240),
+            ..PunchTimeRule::default()
+        }]),
+        ..Shift::default()
+    }
+}
+
+fn punch(user: &str, at: i64) -> PunchImport {
+    PunchImport {
+        user_id: user.into(),
+        creator_id: user.into(),
+        check_time: at,
+        location_name: "HQ".into(),
+        comment: String::new(),
+        ..PunchImport::default()
+    }
+}
+
+#[tokio::test]
+async fn fixed_group_results_follow_punches_and_time() {
+    let (_dir, store) = store().await;
+    let setup = MON - 30 * 24 * HOUR;
+    let tenant = store.create_tenant("t", setup).await.expect("tenant");
+    let person = store
+        .create_person(
+            tenant.id,
+            NewPerson { user_id: Some("u1".into()), name: "张三".into(), ..Default::default() },
+            setup,
+        )
+        .await
+        .expect("person");
+    let shift = store.save_shift(tenant.id, nine_to_six(), setup).await.expect("shift");
+    let sid = shift.shift_id.clone().expect("shift id");
+    let group = Group {
+        group_name: Some("office".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        calendar_id: Some(0),
+        bind_user_ids: Some(vec!["u1".into()]),
+        group_leader_ids: Some(vec!["u1".into()]),
+        punch_day_shift_ids: Some(vec![
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            "0".into(),
+            "0".into(),
+        ]),
+        ..Group::default()
+    };
+    store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
+
+    // Monday: in at 09:12:30 (late 12 > 5), out at 18:03. Evaluated on Saturday.
+    let now = MON + 5 * 24 * HOUR;
+    store
+        .import_punches(
+            tenant.id,
+            IdKind::UserId,
+            vec![punch("u1", MON + 9 * HOUR + 12 * MIN + 30), punch("u1", MON + 18 * HOUR + 3 * MIN)],
+            now,
+        )
+        .await
+        .expect("import");
+    let results = store.results_for(&person, 20240115, 20240120, now).await.expect("results");
+    let day = |d: i32| results.iter().find(|r| r.day == d).expect("day present");
+    let mon = day(20240115);
+    assert_eq!(mon.shift_id, sid);
+    assert_eq!(mon.records.len(), 1);
+    assert_eq!(mon.records[0].check_in.result.as_str(), "Late");
+    assert_eq!(mon.records[0].check_in.minutes_off, 12);
+    assert_eq!(mon.records[0].check_out.result.as_str(), "Normal");
+    assert_eq!(mon.records[0].shift_on, MON + 9 * HOUR);
+    assert_eq!(mon.records[0].shift_off, MON + 18 * HOUR);
+    let tue = day(20240116);
+    assert_eq!((tue.records[0].check_in.result.as_str(), tue.records[0].check_out.result.as_str()), ("Lack", "Lack"));
+    let sat = day(20240120);
+    assert_eq!(sat.shift_id, "0");
+    assert_eq!(sat.records[0].check_in.result.as_str(), "NoNeedCheck");
+
+    // The import recorded an updated event for Monday.
+    let events = store.events_after(tenant.id, 0, 1000).await.expect("events");
+    let updated: Vec<_> =
+        events.iter().filter(|e| e.event_type == USER_TASK_UPDATED && e.payload["date"] == 20240115).collect();
+    assert!(!updated.is_empty(), "user_task.updated_v1 for 20240115");
+    assert!(updated.iter().any(|e| e.payload["status_changes"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["current_status"] == "Late"))));
+
+    // Deleting the check-in makes Monday's on side Lack and records the change.
+    let results_before = store.events_after(tenant.id, 0, 1000).await.expect("events").len();
+    let punches = store.punches_of(&[person.id], MON, MON + 24 * HOUR).await.expect("punches");
+    let (deleted, failed) =
+        store.delete_punches(tenant.id, &[punches[0].record_id.to_string()], now).await.expect("delete");
+    assert_eq!((deleted.len(), failed.len()), (1, 0));
+    let mon = store.results_for(&person, 20240115, 20240115, now).await.expect("results");
+    assert_eq!(mon[0].records[0].check_in.result.as_str(), "Lack");
+    assert!(store.events_after(tenant.id, 0, 1000).await.expect("events").len() > results_before);
+}
+
+#[tokio::test]
+async fn todo_becomes_lack_when_the_window_closes() {
+    let (_dir, store) = store().await;
+    let tenant = store.create_tenant("t", MON - 86_400).await.expect("tenant");
+    let person = store
+        .create_person(
+            tenant.id,
+            NewPerson { user_id: Some("u1".into()), name: "李四".into(), ..Default::default() },
+            MON - 86_400,
+        )
+        .await
+        .expect("person");
+    let shift = store.save_shift(tenant.id, nine_to_six(), MON - 86_400).await.expect("shift");
+    let sid = shift.shift_id.expect("id");
+    let group = Group {
+        group_name: Some("office".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        calendar_id: Some(0),
+        bind_user_ids: Some(vec!["u1".into()]),
+        group_leader_ids: Some(vec!["u1".into()]),
+        punch_day_shift_ids: Some(vec![sid.clone(); 7]),
+        ..Group::default()
+    };
+    store.save_group(tenant.id, IdKind::UserId, group, MON - 86_400).await.expect("group");
+    // 10:00 Monday: the check-in window is still open (until the 13:30 midpoint).
+    let morning = MON + 10 * HOUR;
+    let r = store.results_for(&person, 20240115, 20240115, morning).await.expect("results");
+    assert_eq!(r[0].records[0].check_in.result.as_str(), "Todo");
+    let before = store.events_after(tenant.id, 0, 1000).await.expect("events").len();
+    // After 13:30 a sweep turns the on side into Lack and records the change.
+    let afternoon = MON + 14 * HOUR;
+    assert!(store.sweep(afternoon).await.expect("sweep") >= 1);
+    let r = store.results_for(&person, 20240115, 20240115, afternoon).await.expect("results");
+    assert_eq!(r[0].records[0].check_in.result.as_str(), "Lack");
+    assert_eq!(r[0].records[0].check_out.result.as_str(), "Todo");
+    let events = store.events_after(tenant.id, 0, 1000).await.expect("events");
+    assert!(events.len() > before);
+    let last = events.last().expect("event");
+    assert_eq!(last.payload["status_changes"][0]["before_status"], "Todo");
+    assert_eq!(last.payload["status_changes"][0]["current_status"], "Lack");
+}
