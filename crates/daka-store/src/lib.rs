@@ -6,6 +6,7 @@
 //! causes, and reports failures as [`Error`] values that the server maps to Feishu codes.
 
 pub mod apps;
+pub mod approvals;
 pub mod calendars;
 mod db;
 mod error;
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod people;
 pub mod plan;
 pub mod punches;
+pub mod remedies;
 pub mod results;
 pub mod schedules;
 pub mod shifts;
