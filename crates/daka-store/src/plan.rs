@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
 
-use crate::groups::{day_rule, DayRule};
+use crate::groups::{day_rule, DayRule, Membership};
 use crate::results::day_number;
 use crate::shifts::{engine_shift, temp_shift};
 use crate::{Result, Store};
@@ -41,12 +41,19 @@ pub(crate) struct Resolver {
     days: HashMap<(i64, Date), ResolvedDay>,
     groups: HashMap<(i64, i32), Option<Group>>,
     shifts: HashMap<(i64, i32), Option<daka_engine::Shift>>,
+    memberships: HashMap<i64, (i32, i32, Vec<Membership>)>,
 }
 
 impl Resolver {
     /// A resolver for one tenant.
     pub fn new(tenant_id: i64) -> Self {
-        Resolver { tenant_id, days: HashMap::new(), groups: HashMap::new(), shifts: HashMap::new() }
+        Resolver {
+            tenant_id,
+            days: HashMap::new(),
+            groups: HashMap::new(),
+            shifts: HashMap::new(),
+            memberships: HashMap::new(),
+        }
     }
 
     /// The rules of `person_id` on `day`.
@@ -78,9 +85,30 @@ impl Resolver {
         Ok(s)
     }
 
+    /// Loads a person's memberships for `first..=last` in one query, so resolving those days
+    /// needs no membership look-up each.
+    pub async fn prefetch(&mut self, conn: &mut AnyConnection, person_id: i64, first: Date, last: Date) -> Result<()> {
+        let (from, to) = (day_number(first), day_number(last));
+        let memberships = Store::memberships_between(&mut *conn, person_id, from, to).await?;
+        self.memberships.insert(person_id, (from, to, memberships));
+        Ok(())
+    }
+
+    async fn membership(&mut self, conn: &mut AnyConnection, person_id: i64, day: i32) -> Result<Option<(i64, bool)>> {
+        if let Some((from, to, list)) = self.memberships.get(&person_id) {
+            if (*from..=*to).contains(&day) {
+                return Ok(list
+                    .iter()
+                    .find(|m| m.from_day <= day && m.to_day.is_none_or(|t| day <= t))
+                    .map(|m| (m.group_id, m.need_punch)));
+            }
+        }
+        Store::membership_on(&mut *conn, person_id, day).await
+    }
+
     async fn lookup(&mut self, conn: &mut AnyConnection, person_id: i64, day: Date) -> Result<ResolvedDay> {
         let n = day_number(day);
-        let Some((group_id, need_punch)) = Store::membership_on(&mut *conn, person_id, n).await? else {
+        let Some((group_id, need_punch)) = self.membership(conn, person_id, n).await? else {
             return Ok(no_group(day));
         };
         let Some(group) = self.group(conn, group_id, n).await? else { return Ok(no_group(day)) };

@@ -63,6 +63,13 @@ fn horizon(now: i64) -> i32 {
     day_number(d.tomorrow().unwrap_or(d))
 }
 
+/// Whether a person may have been employed on a day, whatever its time zone (UTC−12 to UTC+14).
+fn maybe_employed(p: &Person, day: Date) -> bool {
+    let start = daka_engine::local_instant(day, 0, &jiff::tz::TimeZone::UTC) - 14 * 3600;
+    let end = daka_engine::local_instant(day, 1440, &jiff::tz::TimeZone::UTC) + 12 * 3600;
+    p.employed_from.is_none_or(|f| f < end) && p.left_at.is_none_or(|l| l > start)
+}
+
 fn employed_on(p: &Person, plan: &DayPlan) -> bool {
     let start = daka_engine::local_instant(plan.day, 0, &plan.time_zone);
     let end = daka_engine::local_instant(plan.day, 1440, &plan.time_zone);
@@ -92,6 +99,7 @@ fn changes_at(input: &DayInput<'_>, records: &[PairOutcome]) -> Option<i64> {
 
 struct Stored {
     result_id: i64,
+    time_zone: String,
     group_id: String,
     shift_id: String,
     records: Vec<PairOutcome>,
@@ -217,26 +225,59 @@ impl Store {
         let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
             return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
         };
-        let mut conn = self.pool().acquire().await?;
-        let stored = stored_results(&mut conn, person.id, from, to).await?;
-        let stale = stale_days(&mut conn, person.id, from, to, now).await?;
         let limit = horizon(now);
-        let mut resolver = Resolver::new(person.tenant_id);
-        let evaluated = evaluate_days(&mut conn, &mut resolver, person, first, last, now).await?;
-        let missing = evaluated
-            .iter()
-            .map(|(r, _, _)| day_number(r.plan.day))
-            .any(|d| d <= limit && (!stored.contains_key(&d) || stale.contains(&d)));
+        let mut conn = self.pool().acquire().await?;
+        let mut stored = stored_results(&mut conn, person.id, from, to).await?;
+        let mut due = stale_days(&mut conn, person.id, from, to, now).await?;
+        let mut d = first;
+        while d <= last {
+            let n = day_number(d);
+            if n <= limit && !stored.contains_key(&n) && maybe_employed(person, d) {
+                due.push(n);
+            }
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
         drop(conn);
-        if missing {
+        if let (Some(&lo), Some(&hi)) = (due.iter().min(), due.iter().max()) {
             let mut w = self.write().await?;
-            self.recompute_with(&mut w.tx, person.tenant_id, &[(person.id, from, to)], now, Cause::Time).await?;
+            self.recompute_with(&mut w.tx, person.tenant_id, &[(person.id, lo, hi)], now, Cause::Time).await?;
             w.commit().await?;
             let mut conn = self.pool().acquire().await?;
-            let stored = stored_results(&mut conn, person.id, from, to).await?;
-            return Ok(merge(person.id, evaluated, &stored));
+            stored = stored_results(&mut conn, person.id, from, to).await?;
         }
-        Ok(merge(person.id, evaluated, &stored))
+        let mut out: Vec<DayResult> = stored
+            .into_iter()
+            .map(|(day, s)| DayResult {
+                person_id: person.id,
+                day,
+                result_id: Some(s.result_id),
+                group_id: s.group_id,
+                shift_id: s.shift_id,
+                time_zone: s.time_zone,
+                records: s.records,
+            })
+            .collect();
+        if let Some(future) = day_date(i64::from(limit)).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last) {
+            let mut conn = self.pool().acquire().await?;
+            let mut resolver = Resolver::new(person.tenant_id);
+            for (r, records, _) in evaluate_days(&mut conn, &mut resolver, person, future.max(first), last, now).await?
+            {
+                out.push(DayResult {
+                    person_id: person.id,
+                    day: day_number(r.plan.day),
+                    result_id: None,
+                    time_zone: tz_name(&r.plan),
+                    group_id: r.group_id,
+                    shift_id: r.shift_id,
+                    records,
+                });
+            }
+        }
+        out.sort_by_key(|r| r.day);
+        Ok(out)
     }
 
     /// Explains one person-day: the rules that applied and the engine's reasoning.
@@ -387,6 +428,7 @@ async fn evaluate_days(
     let mut plans = Vec::new();
     let mut d = first.yesterday().unwrap_or(first);
     let end = last.tomorrow().unwrap_or(last);
+    resolver.prefetch(conn, person.id, d, end).await?;
     while d <= end {
         plans.push(resolver.resolve(conn, person.id, d).await?);
         match d.tomorrow() {
@@ -442,7 +484,8 @@ async fn evaluate_days(
 
 async fn stored_results(conn: &mut AnyConnection, person_id: i64, from: i32, to: i32) -> Result<HashMap<i32, Stored>> {
     let rows = sqlx::query(
-        "SELECT day, result_id, group_id, shift_id, records FROM results WHERE person_id = $1 AND day >= $2 AND day <= $3",
+        "SELECT day, result_id, group_id, shift_id, records, time_zone FROM results WHERE person_id = $1 AND day >= $2 \
+         AND day <= $3",
     )
     .bind(person_id)
     .bind(from)
@@ -456,6 +499,7 @@ async fn stored_results(conn: &mut AnyConnection, person_id: i64, from: i32, to:
             r.try_get(0)?,
             Stored {
                 result_id: r.try_get(1)?,
+                time_zone: r.try_get(5)?,
                 group_id: r.try_get(2)?,
                 shift_id: r.try_get(3)?,
                 records: serde_json::from_str(&records).map_err(|e| Error::Corrupt(format!("results.records: {e}")))?,
@@ -477,28 +521,6 @@ async fn stale_days(conn: &mut AnyConnection, person_id: i64, from: i32, to: i32
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-}
-
-fn merge(
-    person_id: i64,
-    evaluated: Vec<(ResolvedDay, Vec<PairOutcome>, Option<i64>)>,
-    stored: &HashMap<i32, Stored>,
-) -> Vec<DayResult> {
-    evaluated
-        .into_iter()
-        .map(|(r, records, _)| {
-            let day = day_number(r.plan.day);
-            DayResult {
-                person_id,
-                day,
-                result_id: stored.get(&day).map(|s| s.result_id),
-                time_zone: tz_name(&r.plan),
-                group_id: r.group_id,
-                shift_id: r.shift_id,
-                records,
-            }
-        })
-        .collect()
 }
 
 /// The `status_changes` of a result change: one entry per side whose result or supplement
