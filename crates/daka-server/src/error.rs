@@ -52,6 +52,18 @@ pub enum ApiError {
     /// Attendance: one of the documented 1220600 generic messages.
     #[error("{0}")]
     Generic(String),
+    /// Remedy: nothing abnormal to remedy (1226501).
+    #[error("{0}")]
+    NoNeedRemedy(String),
+    /// Remedy: the group does not allow it (1226502).
+    #[error("{0}")]
+    NotAllowedRemedy(String),
+    /// Remedy: the remedy date is too far back (1226503).
+    #[error("{0}")]
+    RemedyBeyondRange(String),
+    /// Remedy: the period's remedies are used up (1226504).
+    #[error("{0}")]
+    NoRemedyTimeLeft(String),
     /// Contact: field validation failed (99992402).
     #[error("field validation failed: {0}")]
     ContactInvalid(String),
@@ -83,6 +95,10 @@ impl ApiError {
             EmployeeType => (1220003, StatusCode::BAD_REQUEST),
             UnknownUsers(_) => (1220004, StatusCode::BAD_REQUEST),
             Generic(_) => (1220600, StatusCode::BAD_REQUEST),
+            NoNeedRemedy(_) => (1226501, StatusCode::BAD_REQUEST),
+            NotAllowedRemedy(_) => (1226502, StatusCode::BAD_REQUEST),
+            RemedyBeyondRange(_) => (1226503, StatusCode::BAD_REQUEST),
+            NoRemedyTimeLeft(_) => (1226504, StatusCode::BAD_REQUEST),
             ContactInvalid(_) => (99992402, StatusCode::BAD_REQUEST),
             ContactConflict(_) => (41012, StatusCode::BAD_REQUEST),
             ContactNotFound(_) => (41050, StatusCode::BAD_REQUEST),

@@ -81,5 +81,47 @@ pub async fn explain(store: &Store, args: ExplainArgs) -> Result<()> {
             r.check_out.supplement.as_str()
         );
     }
+    print_remedies_and_approvals(store, &person, args.day).await
+}
+
+/// The day's remedies (by remedy date) and approvals (overlapping the day), every status.
+async fn print_remedies_and_approvals(store: &Store, person: &daka_store::people::Person, day: i32) -> Result<()> {
+    use daka_store::approvals::status_name;
+    let remedies = store.remedies_on_day(person.id, day).await?;
+    let approvals = store.approvals_on_day(person.id, day).await?;
+    println!("remedies:{}", if remedies.is_empty() { " none" } else { "" });
+    for r in &remedies {
+        let side = if r.work_type == 2 { "off" } else { "on" };
+        let punch = r.punch_record_id.map(|id| format!(", punch #{id}")).unwrap_or_default();
+        println!(
+            "  {} pair {} {side} at {} ({}): {} {}{punch}; reason {:?}",
+            r.approval_id,
+            r.punch_no + 1,
+            r.remedy_time(),
+            r.time_zone,
+            r.status,
+            status_name(i64::from(r.status)),
+            r.reason
+        );
+    }
+    println!("approvals:{}", if approvals.is_empty() { " none" } else { "" });
+    for a in &approvals {
+        let tz = daka_store::shifts::zone(&a.time_zone);
+        let fmt = |t: i64| {
+            jiff::Timestamp::from_second(t)
+                .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default()
+        };
+        println!(
+            "  {} {} {} – {} ({}): {} {}",
+            a.approval_id,
+            a.kind.as_str(),
+            fmt(a.start_at),
+            fmt(a.end_at),
+            a.time_zone,
+            a.status,
+            status_name(i64::from(a.status))
+        );
+    }
     Ok(())
 }

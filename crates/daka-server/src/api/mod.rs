@@ -37,6 +37,12 @@ const FLOW: &str = "/open-apis/attendance/v1/user_flows/{user_flow_id}";
 const FLOWS_QUERY: &str = "/open-apis/attendance/v1/user_flows/query";
 const FLOWS_DEL: &str = "/open-apis/attendance/v1/user_flows/batch_del";
 const TASKS_QUERY: &str = "/open-apis/attendance/v1/user_tasks/query";
+const REMEDYS: &str = "/open-apis/attendance/v1/user_task_remedys";
+const REMEDYS_QUERY: &str = "/open-apis/attendance/v1/user_task_remedys/query";
+const REMEDYS_ALLOWED: &str = "/open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys";
+const APPROVALS: &str = "/open-apis/attendance/v1/user_approvals";
+const APPROVALS_QUERY: &str = "/open-apis/attendance/v1/user_approvals/query";
+const APPROVAL_PROCESS: &str = "/open-apis/attendance/v1/approval_infos/process";
 
 /// Every authenticated endpoint daka serves.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -50,6 +56,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(Method::POST, FLOWS_QUERY, "user_flows.query", &[TASK_RO], None),
         e(Method::POST, FLOWS_DEL, "user_flows.batch_del", &[TASK], Some(10)),
         e(Method::POST, TASKS_QUERY, "user_tasks.query", &[TASK_RO], None),
+        e(Method::POST, REMEDYS, "user_task_remedys.create", &[TASK], None),
+        e(Method::POST, REMEDYS_QUERY, "user_task_remedys.query", &[TASK_RO], None),
+        e(Method::POST, REMEDYS_ALLOWED, "user_task_remedys.query_user_allowed_remedys", &[TASK_RO], None),
+        e(Method::POST, APPROVALS, "user_approvals.create", &[TASK], None),
+        e(Method::POST, APPROVALS_QUERY, "user_approvals.query", &[TASK_RO], None),
+        e(Method::POST, APPROVAL_PROCESS, "approval_infos.process", &[TASK], None),
     ]
 }
 
@@ -71,4 +83,10 @@ pub fn routes() -> Router<AppState> {
         .route(FLOWS_QUERY, post(attendance::user_flows::query))
         .route(FLOWS_DEL, post(attendance::user_flows::batch_del))
         .route(TASKS_QUERY, post(attendance::user_tasks::query))
+        .route(REMEDYS, post(attendance::user_task_remedys::create))
+        .route(REMEDYS_QUERY, post(attendance::user_task_remedys::query))
+        .route(REMEDYS_ALLOWED, post(attendance::user_task_remedys::query_user_allowed_remedys))
+        .route(APPROVALS, post(attendance::user_approvals::create))
+        .route(APPROVALS_QUERY, post(attendance::user_approvals::query))
+        .route(APPROVAL_PROCESS, post(attendance::approval_infos::process))
 }

@@ -1,6 +1,9 @@
 //! `attendance/v1`, one module per upstream resource.
 
+pub mod approval_infos;
+pub mod user_approvals;
 pub mod user_flows;
+pub mod user_task_remedys;
 pub mod user_tasks;
 
 use daka_store::people::IdKind;
