@@ -52,6 +52,9 @@ pub enum ApiError {
     /// Attendance: one of the documented 1220600 generic messages.
     #[error("{0}")]
     Generic(String),
+    /// Shifts: the default shift cannot be changed or deleted (1226003).
+    #[error("default shift are not allowed to change.")]
+    DefaultShift,
     /// Remedy: nothing abnormal to remedy (1226501).
     #[error("{0}")]
     NoNeedRemedy(String),
@@ -95,6 +98,7 @@ impl ApiError {
             EmployeeType => (1220003, StatusCode::BAD_REQUEST),
             UnknownUsers(_) => (1220004, StatusCode::BAD_REQUEST),
             Generic(_) => (1220600, StatusCode::BAD_REQUEST),
+            DefaultShift => (1226003, StatusCode::BAD_REQUEST),
             NoNeedRemedy(_) => (1226501, StatusCode::BAD_REQUEST),
             NotAllowedRemedy(_) => (1226502, StatusCode::BAD_REQUEST),
             RemedyBeyondRange(_) => (1226503, StatusCode::BAD_REQUEST),

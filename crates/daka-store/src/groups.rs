@@ -164,7 +164,7 @@ impl GroupView {
     pub fn to_wire(&self, kind: IdKind) -> Group {
         let name = |id: &str| -> Option<String> {
             let id: i64 = id.parse().ok()?;
-            self.people.iter().find(|p| p.id == id).map(|p| p.id_of(kind).to_owned())
+            self.people.iter().find(|p| p.id == id).map(|p| p.id_of(kind).to_owned()).filter(|s| !s.is_empty())
         };
         let map = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.iter().filter_map(|i| name(i)).collect());
         let mut g = self.wire.clone();
@@ -430,6 +430,10 @@ impl Store {
         let tomorrow = add_days(today, 1);
         let effective = if effect_now { today } else { tomorrow };
         let effect_time = if effect_now || group_id.is_none() { now } else { day_start(&tz, effective) };
+        let t = Some(effect_time.to_string());
+        g.effect_time = t.clone();
+        g.fixshift_effect_time = t.clone();
+        g.member_effect_time = t;
         let mut affected: Vec<(i64, i32, i32)> = Vec::new();
         let gid = match group_id {
             None => {
@@ -497,13 +501,9 @@ impl Store {
         affected.extend(moved.into_iter().map(|(p, from)| (p, from, tomorrow)));
         affected.retain(|a| a.1 <= a.2);
         self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
-        let mut view =
+        let view =
             self.group_view_in(&mut w.tx, tenant_id, gid).await?.ok_or(RuleError::GroupMissing(gid.to_string()))?;
         w.commit().await?;
-        let t = Some(effect_time.to_string());
-        view.wire.effect_time = t.clone();
-        view.wire.fixshift_effect_time = t.clone();
-        view.wire.member_effect_time = t;
         Ok(view)
     }
 

@@ -212,11 +212,11 @@ impl Store {
         let mut w = self.write().await?;
         let mut tz_of: HashMap<i64, jiff::tz::TimeZone> = HashMap::new();
         for i in inputs {
-            if !tz_of.contains_key(&i.group_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = tz_of.entry(i.group_id) {
                 let (_, tz) = Store::group_kind(&mut *w.tx, tenant_id, i.group_id)
                     .await?
                     .ok_or_else(|| RuleError::GroupMissing(i.group_id.to_string()))?;
-                tz_of.insert(i.group_id, zone(&tz));
+                slot.insert(zone(&tz));
             }
         }
         let mut out = BatchOutcome::default();

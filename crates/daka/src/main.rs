@@ -1,6 +1,7 @@
 //! `daka`: the attendance server and its operator commands.
 
 mod apps;
+mod calendars;
 mod results;
 mod users;
 
@@ -72,6 +73,11 @@ enum Command {
     Recompute(results::RecomputeArgs),
     /// Explain one person-day: the rules, windows, punches and thresholds that decided it.
     Explain(results::ExplainArgs),
+    /// Custom holiday calendars (group `new_calendar_id`).
+    Calendars {
+        #[command(subcommand)]
+        command: calendars::CalendarsCommand,
+    },
     /// Manage people.
     Users {
         #[command(subcommand)]
@@ -182,6 +188,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Apps { command } => apps::run(&cli.db.open().await?, command).await,
+        Command::Calendars { command } => calendars::run(&cli.db.open().await?, command).await,
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
         Command::Recompute(args) => results::recompute(&cli.db.open().await?, args).await,
         Command::Explain(args) => results::explain(&cli.db.open().await?, args).await,

@@ -27,6 +27,8 @@ pub struct Endpoint {
 
 const TASK: &str = "attendance:task";
 const TASK_RO: &str = "attendance:task:readonly";
+const RULE: &str = "attendance:rule";
+const RULE_RO: &str = "attendance:rule:readonly";
 const CONTACT: &str = "contact:contact";
 const CONTACT_RO: &str = "contact:user.base:readonly";
 
@@ -36,6 +38,16 @@ const FLOWS_CREATE: &str = "/open-apis/attendance/v1/user_flows/batch_create";
 const FLOW: &str = "/open-apis/attendance/v1/user_flows/{user_flow_id}";
 const FLOWS_QUERY: &str = "/open-apis/attendance/v1/user_flows/query";
 const FLOWS_DEL: &str = "/open-apis/attendance/v1/user_flows/batch_del";
+const SHIFTS: &str = "/open-apis/attendance/v1/shifts";
+const SHIFT: &str = "/open-apis/attendance/v1/shifts/{shift_id}";
+const SHIFTS_QUERY: &str = "/open-apis/attendance/v1/shifts/query";
+const GROUPS: &str = "/open-apis/attendance/v1/groups";
+const GROUP: &str = "/open-apis/attendance/v1/groups/{group_id}";
+const GROUPS_SEARCH: &str = "/open-apis/attendance/v1/groups/search";
+const GROUP_USERS: &str = "/open-apis/attendance/v1/groups/{group_id}/list_user";
+const SCHEDULES_CREATE: &str = "/open-apis/attendance/v1/user_daily_shifts/batch_create";
+const SCHEDULES_QUERY: &str = "/open-apis/attendance/v1/user_daily_shifts/query";
+const SCHEDULES_TEMP: &str = "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp";
 const TASKS_QUERY: &str = "/open-apis/attendance/v1/user_tasks/query";
 const REMEDYS: &str = "/open-apis/attendance/v1/user_task_remedys";
 const REMEDYS_QUERY: &str = "/open-apis/attendance/v1/user_task_remedys/query";
@@ -55,6 +67,20 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(Method::GET, FLOW, "user_flows.get", &[TASK, TASK_RO], None),
         e(Method::POST, FLOWS_QUERY, "user_flows.query", &[TASK_RO], None),
         e(Method::POST, FLOWS_DEL, "user_flows.batch_del", &[TASK], Some(10)),
+        e(Method::POST, SHIFTS, "shifts.create", &[RULE], None),
+        e(Method::DELETE, SHIFT, "shifts.delete", &[RULE], None),
+        e(Method::GET, SHIFT, "shifts.get", &[RULE, RULE_RO], None),
+        e(Method::POST, SHIFTS_QUERY, "shifts.query", &[TASK_RO], None),
+        e(Method::GET, SHIFTS, "shifts.list", &[RULE, RULE_RO], None),
+        e(Method::POST, GROUPS, "groups.create", &[RULE], None),
+        e(Method::DELETE, GROUP, "groups.delete", &[RULE], None),
+        e(Method::GET, GROUP, "groups.get", &[RULE, RULE_RO], None),
+        e(Method::POST, GROUPS_SEARCH, "groups.search", &[RULE, RULE_RO], None),
+        e(Method::GET, GROUPS, "groups.list", &[RULE, RULE_RO], None),
+        e(Method::GET, GROUP_USERS, "groups.list_user", &[RULE, RULE_RO], None),
+        e(Method::POST, SCHEDULES_CREATE, "user_daily_shifts.batch_create", &[RULE], None),
+        e(Method::POST, SCHEDULES_QUERY, "user_daily_shifts.query", &[TASK_RO], None),
+        e(Method::POST, SCHEDULES_TEMP, "user_daily_shifts.batch_create_temp", &[RULE], None),
         e(Method::POST, TASKS_QUERY, "user_tasks.query", &[TASK_RO], None),
         e(Method::POST, REMEDYS, "user_task_remedys.create", &[TASK], None),
         e(Method::POST, REMEDYS_QUERY, "user_task_remedys.query", &[TASK_RO], None),
@@ -82,6 +108,16 @@ pub fn routes() -> Router<AppState> {
         .route(FLOW, get(attendance::user_flows::get))
         .route(FLOWS_QUERY, post(attendance::user_flows::query))
         .route(FLOWS_DEL, post(attendance::user_flows::batch_del))
+        .route(SHIFTS, post(attendance::shifts::create).get(attendance::shifts::list))
+        .route(SHIFT, get(attendance::shifts::get).delete(attendance::shifts::delete))
+        .route(SHIFTS_QUERY, post(attendance::shifts::query))
+        .route(GROUPS, post(attendance::groups::create).get(attendance::groups::list))
+        .route(GROUP, get(attendance::groups::get).delete(attendance::groups::delete))
+        .route(GROUPS_SEARCH, post(attendance::groups::search))
+        .route(GROUP_USERS, get(attendance::groups::list_user))
+        .route(SCHEDULES_CREATE, post(attendance::user_daily_shifts::batch_create))
+        .route(SCHEDULES_QUERY, post(attendance::user_daily_shifts::query))
+        .route(SCHEDULES_TEMP, post(attendance::user_daily_shifts::batch_create_temp))
         .route(TASKS_QUERY, post(attendance::user_tasks::query))
         .route(REMEDYS, post(attendance::user_task_remedys::create))
         .route(REMEDYS_QUERY, post(attendance::user_task_remedys::query))

@@ -1,6 +1,9 @@
 //! `attendance/v1`, one module per upstream resource.
 
 pub mod approval_infos;
+pub mod groups;
+pub mod shifts;
+pub mod user_daily_shifts;
 pub mod user_approvals;
 pub mod user_flows;
 pub mod user_task_remedys;
