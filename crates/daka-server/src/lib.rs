@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod metrics;
 pub mod platform;
@@ -101,9 +102,12 @@ pub async fn bootstrap(store: &Store, creds: &Bootstrap, now: i64) -> Result<Boo
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets in-flight
 /// requests finish (up to 30 s) and returns. Header names go out title-cased (`X-Tt-Logid`,
-/// `Content-Type`), as the Python SDK looks them up case-sensitively.
+/// `Content-Type`), as the Python SDK looks them up case-sensitively. Connections support
+/// upgrades (the long-connection WebSocket); an upgraded connection leaves this loop's tracking
+/// and is closed by [`events::Events::shutdown`].
 pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Each connection holds a receiver: `stop` asks them to finish, `closed()` waits for all.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -120,10 +124,23 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
                 let service = TowerToHyperService::new(app.clone());
                 let conn = hyper::server::conn::http1::Builder::new()
                     .title_case_headers(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
+                let mut stopping = stopping.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
+                    let mut conn = std::pin::pin!(conn);
+                    let ended = tokio::select! {
+                        r = conn.as_mut() => Some(r),
+                        _ = stopping.wait_for(|s| *s) => None,
+                    };
+                    let ended = match ended {
+                        Some(r) => r,
+                        None => {
+                            conn.as_mut().graceful_shutdown();
+                            conn.await
+                        }
+                    };
+                    if let Err(e) = ended {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                 });
@@ -132,7 +149,9 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
         }
     }
     drop(listener);
-    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
+    drop(stopping);
+    let _ = stop.send(true);
+    if tokio::time::timeout(Duration::from_secs(30), stop.closed()).await.is_err() {
         tracing::warn!("some connections were still open after 30 s");
     }
 }

@@ -9,6 +9,7 @@ pub mod apps;
 pub mod approvals;
 pub mod calendars;
 mod db;
+pub mod deliveries;
 mod error;
 pub mod events;
 pub mod groups;
@@ -20,6 +21,7 @@ pub mod remedies;
 pub mod results;
 pub mod schedules;
 pub mod shifts;
+pub mod subscriptions;
 
 pub use db::{Backend, Store, WriteTx};
 pub use error::{Error, Result};

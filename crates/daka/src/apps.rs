@@ -37,6 +37,11 @@ pub enum AppsCommand {
         #[arg(long)]
         app_secret: Option<String>,
     },
+    /// An app's event subscription: webhook URL, tokens, event types.
+    Events {
+        #[command(subcommand)]
+        command: crate::events::AppEventsCommand,
+    },
     /// Replace an app's scopes.
     SetScopes {
         /// The app id.
@@ -84,6 +89,7 @@ pub async fn run(store: &Store, command: AppsCommand) -> Result<()> {
                 scopes.join(",")
             );
         }
+        AppsCommand::Events { command } => crate::events::run_app_events(store, command).await?,
         AppsCommand::SetScopes { app_id, scopes } => {
             let scopes: Vec<String> = scopes.into_iter().filter(|s| !s.is_empty()).collect();
             store.set_app_scopes(&app_id, &scopes).await?;

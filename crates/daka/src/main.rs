@@ -2,6 +2,7 @@
 
 mod apps;
 mod calendars;
+mod events;
 mod results;
 mod users;
 
@@ -73,6 +74,11 @@ enum Command {
     Recompute(results::RecomputeArgs),
     /// Explain one person-day: the rules, windows, punches and thresholds that decided it.
     Explain(results::ExplainArgs),
+    /// Event deliveries: list, failed, redeliver.
+    Events {
+        #[command(subcommand)]
+        command: events::EventsCommand,
+    },
     /// Custom holiday calendars (group `new_calendar_id`).
     Calendars {
         #[command(subcommand)]
@@ -105,6 +111,19 @@ struct ServeArgs {
     /// Seconds between passes that bring results up to date with the clock.
     #[arg(long, env = "DAKA_SWEEP_INTERVAL", default_value_t = 30)]
     sweep_interval: u64,
+    /// Webhook request URL of the bootstrap app's event subscription (every event type);
+    /// verified with the url_verification challenge at start-up.
+    #[arg(long, env = "DAKA_EVENT_URL")]
+    event_url: Option<String>,
+    /// Verification Token of that subscription.
+    #[arg(long, env = "DAKA_EVENT_VERIFICATION_TOKEN", hide_env_values = true)]
+    event_verification_token: Option<String>,
+    /// Encrypt Key of that subscription (events are encrypted and signed when set).
+    #[arg(long, env = "DAKA_EVENT_ENCRYPT_KEY", hide_env_values = true)]
+    event_encrypt_key: Option<String>,
+    /// Delays before each retry of a failed event push, then it is marked failed.
+    #[arg(long, env = "DAKA_EVENT_RETRY_SCHEDULE", default_value = daka_server::events::DEFAULT_RETRY_SCHEDULE)]
+    event_retry_schedule: String,
     /// Log format: `text` or `json`.
     #[arg(long, env = "DAKA_LOG_FORMAT", default_value = "text")]
     log_format: String,
@@ -168,6 +187,23 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
         println!("daka created the bootstrap app (the secret is shown only this once):");
         println!("  tenant_key: {tenant_key}\n  app_id:     {app_id}\n  app_secret: {app_secret}");
     }
+    let event_env = daka_server::events::EnvSubscription {
+        url: args.event_url.clone(),
+        verification_token: args.event_verification_token.clone(),
+        encrypt_key: args.event_encrypt_key.clone(),
+    };
+    let event_config = daka_server::events::EventsConfig {
+        retry_schedule: daka_server::events::parse_schedule(&args.event_retry_schedule)
+            .map_err(|e| anyhow::anyhow!("DAKA_EVENT_RETRY_SCHEDULE: {e}"))?,
+        ..Default::default()
+    };
+    if let Some(app) = daka_server::events::subscribe_from_env(&store, creds.app_id.as_deref(), &event_env, clock.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("DAKA_EVENT_URL: {e}"))?
+    {
+        tracing::info!(app_id = %app, "bootstrap app subscribed to events at DAKA_EVENT_URL");
+    }
+    let events = daka_server::events::Events::new(store.clone(), event_config);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
@@ -175,7 +211,14 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
     println!("daka listening on http://{addr}");
     let state = AppState::new(store.clone(), clock, daka_server::ratelimit::RateLimiter::new(rate));
     let sweeper = daka_server::spawn_sweeper(state.clone(), std::time::Duration::from_secs(args.sweep_interval.max(1)));
-    daka_server::serve(listener, daka_server::app(state), shutdown_signal()).await;
+    let event_worker = events.spawn_worker();
+    let router = daka_server::app(state).merge(events.router());
+    daka_server::serve(listener, router, async {
+        shutdown_signal().await;
+        events.shutdown();
+    })
+    .await;
+    event_worker.abort();
     sweeper.abort();
     store.close().await;
     tracing::info!("daka stopped");
@@ -188,6 +231,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Apps { command } => apps::run(&cli.db.open().await?, command).await,
+        Command::Events { command } => events::run(&cli.db.open().await?, command).await,
         Command::Calendars { command } => calendars::run(&cli.db.open().await?, command).await,
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
         Command::Recompute(args) => results::recompute(&cli.db.open().await?, args).await,
