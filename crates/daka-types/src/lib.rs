@@ -7,6 +7,7 @@
 pub mod attendance;
 pub mod auth;
 pub mod contact;
+pub mod day;
 pub mod envelope;
 pub mod lenient;
 

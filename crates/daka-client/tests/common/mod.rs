@@ -1,0 +1,120 @@
+//! A real daka server in-process: `daka_server::app` + `daka_server::serve` on a loopback port
+//! over a fresh SQLite file. No mocks.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use daka_client::{Client, RetryPolicy};
+use daka_server::ratelimit::RateLimiter;
+use daka_server::{AppState, Bootstrap, Clock};
+use daka_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const APP_ID: &str = "cli_0123456789abcdef";
+pub const APP_SECRET: &str = "daka-client-test-secret";
+
+/// A running daka server with its own database.
+pub struct Daka {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+impl Daka {
+    /// A fresh server on port 0; `rate_limit` is the server's per-endpoint limit.
+    pub async fn start(rate_limit: Option<u32>) -> Daka {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Daka::start_on(listener, tempfile::tempdir().expect("temp dir"), rate_limit).await
+    }
+
+    /// A server on `listener` over the database in `dir`.
+    pub async fn start_on(listener: TcpListener, dir: tempfile::TempDir, rate_limit: Option<u32>) -> Daka {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("daka.db").display());
+        let store = Store::open(&url).await.expect("open store");
+        let creds = Bootstrap { app_id: Some(APP_ID.into()), app_secret: Some(APP_SECRET.into()) };
+        daka_server::bootstrap(&store, &creds, now()).await.expect("bootstrap");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(store.clone(), Clock::System, RateLimiter::new(rate_limit));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = daka_server::app(state);
+        let task = tokio::spawn(async move {
+            daka_server::serve(listener, app, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Daka { addr, store, dir, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A client of this server with fast retries and no client-side pacing unless asked.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .base_url(self.base_url())
+            .app_id(APP_ID)
+            .app_secret(APP_SECRET)
+            .retry(RetryPolicy {
+                max_retries: 3,
+                initial_backoff: std::time::Duration::from_millis(20),
+                max_backoff: std::time::Duration::from_millis(200),
+                ..RetryPolicy::default()
+            })
+            .build()
+            .expect("client")
+    }
+
+    /// Stops serving and waits for the server task.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        self.store.close().await;
+        self.dir
+    }
+
+    /// The Prometheus count of requests to `endpoint` (a route path).
+    pub async fn requests_to(&self, endpoint: &str) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.base_url())).await.unwrap().text().await.unwrap();
+        if std::env::var("DAKA_DEBUG_METRICS").is_ok() {
+            eprintln!("{text}");
+        }
+        text.lines()
+            .filter(|l| l.contains("http_requests_total{") && l.contains(&format!("endpoint=\"{endpoint}\"")))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+}
+
+/// Creates `n` people `u000…` via the contact API and returns their user ids.
+pub async fn people(client: &Client, n: usize) -> Vec<String> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = format!("u{i:04}");
+        client
+            .contact()
+            .users()
+            .create(
+                &daka_client::contact::new_user(&id, format!("Person {i}")),
+                daka_client::contact::UserIdType::UserId,
+            )
+            .await
+            .expect("create user");
+        ids.push(id);
+    }
+    ids
+}
