@@ -9,8 +9,8 @@ import re
 import pytest
 
 from daka_harness import new_user
-from test_remedies_common import (MON, RULE, TUE, WED, allowed_remedies, at, create_remedy, create_shift, events,
-                                  grouped_users, process, punch, query_remedies, sides, start_fixed, task)
+from test_remedies_common import (MON, RULE, TUE, WED, allowed_remedies, at, create_group, create_remedy, create_shift,
+                                  events, grouped_users, process, punch, query_remedies, sides, start_fixed, task)
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +261,24 @@ def test_query_validation(client):
     assert query_remedies(client, ["nobody-here"]).code == 1220004
     assert create_remedy(client, "nobody-here", MON, "2024-01-15 09:00").code == 1220004
     assert create_remedy(client, u, 20240199, "2024-01-15 09:00").code == 1220001
+
+
+def test_free_group(client):
+    u = new_user(client, "r")
+    create_group(client, [u], "0", group_type=3, punch_day_shift_ids=[],
+                 free_punch_cfg={"free_start_time": "7:00", "free_end_time": "22:00", "punch_day": 1111111,
+                                 "work_day_no_punch_as_lack": True})
+    punch(client, u, at(MON, 9))
+    assert sides(client, u, MON) == (("Normal", "None"), ("Lack", "None"))
+    resp = allowed_remedies(client, u, MON)
+    assert resp.code == 0, (resp.code, resp.msg)
+    [a] = resp.data.user_allowed_remedys
+    assert (a.is_free_punch, a.punch_no, a.work_type, a.punch_status) == (True, 0, 2, "Lack")
+    assert (a.normal_punch_time, a.remedy_start_time, a.remedy_end_time) == \
+        ("2024-01-15 22:00", "2024-01-15 07:00", "2024-01-15 22:00")
+    # work_type 0 (free groups) picks the side that needs it.
+    r = create_remedy(client, u, MON, "2024-01-15 18:00", work_type=0)
+    assert r.code == 0, (r.code, r.msg)
+    assert (r.data.user_remedy.punch_no, r.data.user_remedy.work_type) == (0, 2)
+    assert process(client, r.data.user_remedy.approval_id, "remedy", 2).code == 0
+    assert sides(client, u, MON) == (("Normal", "None"), ("Normal", "CardReplacement"))
