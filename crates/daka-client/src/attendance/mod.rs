@@ -10,6 +10,7 @@
 //! [`EmployeeType`]: crate::EmployeeType
 
 mod groups;
+mod remedies;
 mod shifts;
 mod user_daily_shifts;
 mod user_flows;
@@ -21,6 +22,7 @@ use futures_core::Stream;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
 pub use groups::{Groups, MemberClockType};
+pub use remedies::{ApprovalType, Approvals, Remedies, MAX_APPROVAL_SPAN_DAYS};
 pub use shifts::Shifts;
 pub use user_daily_shifts::{daily_shift, BatchCreateDailyShiftsOutcome, UserDailyShifts};
 pub use user_flows::{punch, BatchCreateOutcome, BatchDeleteOutcome, UserFlowQuery, UserFlows};
@@ -72,6 +74,16 @@ impl<'a> Attendance<'a> {
     /// Attendance groups (`groups`).
     pub fn groups(&self) -> Groups<'a> {
         Groups { client: self.client }
+    }
+
+    /// Remedies (`user_task_remedys`, 补卡).
+    pub fn remedies(&self) -> Remedies<'a> {
+        Remedies { client: self.client }
+    }
+
+    /// Approvals (`user_approvals`, `approval_infos`).
+    pub fn approvals(&self) -> Approvals<'a> {
+        Approvals { client: self.client }
     }
 
     /// Schedules (`user_daily_shifts`).
