@@ -1,6 +1,7 @@
 //! Resolving what a person must do on an attendance day — membership, group version, day rule
 //! ([`crate::groups::day_rule`]: special days, calendars, weekly pattern), schedule, shift
-//! version — into the engine's [`DayPlan`].
+//! version — into the engine's [`DayPlan`]. A temporary shift of the person's group that day wins
+//! over every other rule (no pairs: a rest day); schedule entries of another group are ignored.
 
 use std::collections::HashMap;
 
@@ -122,6 +123,16 @@ impl Resolver {
             Some(id) => Store::custom_calendar_day(&mut *conn, id, n).await?,
             None => None,
         };
+        let schedule = Store::schedule_on(&mut *conn, person_id, n).await?.filter(|e| e.group_id == group_id);
+        if let Some(entry) = &schedule {
+            if let Some(pairs) = entry.temp.as_ref() {
+                if pairs.is_empty() {
+                    return Ok(resolved(DayKind::Rest, REST_SHIFT.into()));
+                }
+                let shift = engine_shift(entry.shift_id, &temp_shift(entry.shift_id, "temporary shift", pairs));
+                return Ok(resolved(DayKind::Work(shift), entry.shift_id.to_string()));
+            }
+        }
         let shift_id = match day_rule(&group, n, custom) {
             DayRule::Rest => return Ok(resolved(DayKind::Rest, REST_SHIFT.into())),
             DayRule::FreeWork => {
@@ -140,16 +151,9 @@ impl Resolver {
                 return Ok(resolved(DayKind::Free(rule), String::new()));
             }
             DayRule::Shift(id) => id,
-            DayRule::Scheduled => match Store::schedule_on(&mut *conn, person_id, n).await? {
+            DayRule::Scheduled => match schedule {
                 None => return Ok(resolved(DayKind::Rest, REST_SHIFT.into())),
-                Some(entry) => {
-                    if let Some(pairs) = entry.temp.filter(|p| !p.is_empty()) {
-                        let shift =
-                            engine_shift(entry.shift_id, &temp_shift(entry.shift_id, "temporary shift", &pairs));
-                        return Ok(resolved(DayKind::Work(shift), entry.shift_id.to_string()));
-                    }
-                    entry.shift_id
-                }
+                Some(entry) => entry.shift_id,
             },
         };
         if shift_id == 0 {

@@ -163,8 +163,11 @@ impl Store {
         let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
             return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
         };
-        let evaluated = evaluate_days(tx, resolver, person, first, last, now).await?;
         let stored = stored_results(tx, person.id, from, to).await?;
+        let mut evaluated = Vec::new();
+        for (a, b) in days_to_evaluate(&stored, first, last, now) {
+            evaluated.extend(evaluate_days(tx, resolver, person, a, b, now).await?);
+        }
         for (resolved, records, changes) in evaluated {
             let day = day_number(resolved.plan.day);
             let before = stored.get(&day);
@@ -218,65 +221,97 @@ impl Store {
         Ok(())
     }
 
-    /// A person's results for days `from..=to`: stored results, brought up to date (and stored)
-    /// where time has changed them or they were never computed, and evaluated on the fly past the
-    /// stored horizon.
+    /// A person's results for days `from..=to`; see [`Store::results_for_many`].
     pub async fn results_for(&self, person: &Person, from: i32, to: i32, now: i64) -> Result<Vec<DayResult>> {
+        let mut all = self.results_for_many(std::slice::from_ref(person), from, to, now).await?;
+        Ok(all.remove(&person.id).unwrap_or_default())
+    }
+
+    /// Results of several people (one tenant) for days `from..=to`, by person: stored results,
+    /// brought up to date (and stored, in one transaction) where time has changed them or they
+    /// were never computed, and evaluated on the fly past the stored horizon. Reads take a fixed
+    /// number of queries whatever the number of people.
+    pub async fn results_for_many(
+        &self,
+        people: &[Person],
+        from: i32,
+        to: i32,
+        now: i64,
+    ) -> Result<HashMap<i64, Vec<DayResult>>> {
         let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
             return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
         };
+        let Some(tenant_id) = people.first().map(|p| p.tenant_id) else { return Ok(HashMap::new()) };
         let limit = horizon(now);
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let mut conn = self.pool().acquire().await?;
-        let mut stored = stored_results(&mut conn, person.id, from, to).await?;
-        let mut due = stale_days(&mut conn, person.id, from, to, now).await?;
-        let mut d = first;
-        while d <= last {
-            let n = day_number(d);
-            if n <= limit && !stored.contains_key(&n) && maybe_employed(person, d) {
-                due.push(n);
+        let mut stored = stored_many(&mut conn, &ids, from, to).await?;
+        let mut due: Vec<(i64, i32, i32)> = Vec::new();
+        for person in people {
+            let mine = stored.get(&person.id);
+            let mut days: Vec<i32> = mine
+                .map(|m| m.iter().filter(|(_, (_, c))| c.is_some_and(|c| c <= now)).map(|(d, _)| *d).collect())
+                .unwrap_or_default();
+            let mut d = first;
+            while d <= last {
+                let n = day_number(d);
+                if n <= limit && !mine.is_some_and(|m| m.contains_key(&n)) && maybe_employed(person, d) {
+                    days.push(n);
+                }
+                match d.tomorrow() {
+                    Ok(next) => d = next,
+                    Err(_) => break,
+                }
             }
-            match d.tomorrow() {
-                Ok(next) => d = next,
-                Err(_) => break,
+            if let (Some(&lo), Some(&hi)) = (days.iter().min(), days.iter().max()) {
+                due.push((person.id, lo, hi));
             }
         }
         drop(conn);
-        if let (Some(&lo), Some(&hi)) = (due.iter().min(), due.iter().max()) {
+        if !due.is_empty() {
             let mut w = self.write().await?;
-            self.recompute_with(&mut w.tx, person.tenant_id, &[(person.id, lo, hi)], now, Cause::Time).await?;
+            self.recompute_with(&mut w.tx, tenant_id, &due, now, Cause::Time).await?;
             w.commit().await?;
             let mut conn = self.pool().acquire().await?;
-            stored = stored_results(&mut conn, person.id, from, to).await?;
+            stored = stored_many(&mut conn, &ids, from, to).await?;
         }
-        let mut out: Vec<DayResult> = stored
-            .into_iter()
-            .map(|(day, s)| DayResult {
-                person_id: person.id,
-                day,
-                result_id: Some(s.result_id),
-                group_id: s.group_id,
-                shift_id: s.shift_id,
-                time_zone: s.time_zone,
-                records: s.records,
-            })
-            .collect();
-        if let Some(future) = day_date(i64::from(limit)).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last) {
-            let mut conn = self.pool().acquire().await?;
-            let mut resolver = Resolver::new(person.tenant_id);
-            for (r, records, _) in evaluate_days(&mut conn, &mut resolver, person, future.max(first), last, now).await?
-            {
-                out.push(DayResult {
+        let future = day_date(i64::from(limit)).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last);
+        let mut out = HashMap::with_capacity(people.len());
+        for person in people {
+            let mut list: Vec<DayResult> = stored
+                .remove(&person.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(day, (s, _))| DayResult {
                     person_id: person.id,
-                    day: day_number(r.plan.day),
-                    result_id: None,
-                    time_zone: tz_name(&r.plan),
-                    group_id: r.group_id,
-                    shift_id: r.shift_id,
-                    records,
-                });
+                    day,
+                    result_id: Some(s.result_id),
+                    group_id: s.group_id,
+                    shift_id: s.shift_id,
+                    time_zone: s.time_zone,
+                    records: s.records,
+                })
+                .collect();
+            if let Some(future) = future {
+                let mut conn = self.pool().acquire().await?;
+                let mut resolver = Resolver::new(tenant_id);
+                for (r, records, _) in
+                    evaluate_days(&mut conn, &mut resolver, person, future.max(first), last, now).await?
+                {
+                    list.push(DayResult {
+                        person_id: person.id,
+                        day: day_number(r.plan.day),
+                        result_id: None,
+                        time_zone: tz_name(&r.plan),
+                        group_id: r.group_id,
+                        shift_id: r.shift_id,
+                        records,
+                    });
+                }
             }
+            list.sort_by_key(|r| r.day);
+            out.insert(person.id, list);
         }
-        out.sort_by_key(|r| r.day);
         Ok(out)
     }
 
@@ -416,6 +451,35 @@ pub(crate) fn engine_punches(punches: &[crate::punches::Punch]) -> Vec<EnginePun
         .collect()
 }
 
+/// Longest range evaluated day by day; longer ranges (rule changes reaching back to "since
+/// always") evaluate only the days already stored plus the days around now, the rest being
+/// computed with the current rules when first read.
+const EAGER_DAYS: i32 = 7;
+
+/// The runs of days of `first..=last` a recompute evaluates (see [`EAGER_DAYS`]).
+fn days_to_evaluate(stored: &HashMap<i32, Stored>, first: Date, last: Date, now: i64) -> Vec<(Date, Date)> {
+    if (last - first).get_days() < EAGER_DAYS {
+        return vec![(first, last)];
+    }
+    let recent = day_date(i64::from(horizon(now))).and_then(|h| h.checked_sub(jiff::Span::new().days(3)).ok());
+    let mut runs: Vec<(Date, Date)> = Vec::new();
+    let mut d = first;
+    while d <= last {
+        let keep = stored.contains_key(&day_number(d)) || recent.is_some_and(|r| d >= r);
+        if keep {
+            match runs.last_mut() {
+                Some((_, end)) if end.tomorrow().ok() == Some(d) => *end = d,
+                _ => runs.push((d, d)),
+            }
+        }
+        match d.tomorrow() {
+            Ok(next) => d = next,
+            Err(_) => break,
+        }
+    }
+    runs
+}
+
 /// Evaluates every employed day of `first..=last`: (rules, records, changes_at).
 async fn evaluate_days(
     conn: &mut AnyConnection,
@@ -482,6 +546,18 @@ async fn evaluate_days(
     Ok(out)
 }
 
+/// Decodes `day, result_id, group_id, shift_id, records, time_zone` columns.
+fn stored_from_row(r: &sqlx::any::AnyRow) -> Result<Stored> {
+    let records: String = r.try_get(4)?;
+    Ok(Stored {
+        result_id: r.try_get(1)?,
+        time_zone: r.try_get(5)?,
+        group_id: r.try_get(2)?,
+        shift_id: r.try_get(3)?,
+        records: serde_json::from_str(&records).map_err(|e| Error::Corrupt(format!("results.records: {e}")))?,
+    })
+}
+
 async fn stored_results(conn: &mut AnyConnection, person_id: i64, from: i32, to: i32) -> Result<HashMap<i32, Stored>> {
     let rows = sqlx::query(
         "SELECT day, result_id, group_id, shift_id, records, time_zone FROM results WHERE person_id = $1 AND day >= $2 \
@@ -494,33 +570,35 @@ async fn stored_results(conn: &mut AnyConnection, person_id: i64, from: i32, to:
     .await?;
     let mut out = HashMap::new();
     for r in &rows {
-        let records: String = r.try_get(4)?;
-        out.insert(
-            r.try_get(0)?,
-            Stored {
-                result_id: r.try_get(1)?,
-                time_zone: r.try_get(5)?,
-                group_id: r.try_get(2)?,
-                shift_id: r.try_get(3)?,
-                records: serde_json::from_str(&records).map_err(|e| Error::Corrupt(format!("results.records: {e}")))?,
-            },
-        );
+        out.insert(r.try_get(0)?, stored_from_row(r)?);
     }
     Ok(out)
 }
 
-async fn stale_days(conn: &mut AnyConnection, person_id: i64, from: i32, to: i32, now: i64) -> Result<Vec<i32>> {
-    let rows = sqlx::query(
-        "SELECT day FROM results WHERE person_id = $1 AND day >= $2 AND day <= $3 AND changes_at IS NOT NULL \
-         AND changes_at <= $4",
-    )
-    .bind(person_id)
+/// Stored results of several people for `from..=to`: person → day → (result, changes_at).
+async fn stored_many(
+    conn: &mut AnyConnection,
+    person_ids: &[i64],
+    from: i32,
+    to: i32,
+) -> Result<HashMap<i64, HashMap<i32, (Stored, Option<i64>)>>> {
+    let mut out: HashMap<i64, HashMap<i32, (Stored, Option<i64>)>> = HashMap::new();
+    if person_ids.is_empty() {
+        return Ok(out);
+    }
+    let list = person_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT day, result_id, group_id, shift_id, records, time_zone, person_id, changes_at FROM results \
+         WHERE person_id IN ({list}) AND day >= $1 AND day <= $2"
+    )))
     .bind(from)
     .bind(to)
-    .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    for r in &rows {
+        out.entry(r.try_get(6)?).or_default().insert(r.try_get(0)?, (stored_from_row(r)?, r.try_get(7)?));
+    }
+    Ok(out)
 }
 
 /// The `status_changes` of a result change: one entry per side whose result or supplement

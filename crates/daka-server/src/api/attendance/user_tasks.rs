@@ -128,9 +128,11 @@ pub async fn query(
     if !invalid.is_empty() && !ignore_invalid {
         return Err(daka_store::Error::UnknownUsers(invalid).into());
     }
+    let people: Vec<_> = found.iter().map(|(_, p)| p.clone()).collect();
+    let mut by_person = state.store.results_for_many(&people, from, to, now).await?;
     let mut results = Vec::new();
     for (id, person) in &found {
-        for r in state.store.results_for(person, from, to, now).await? {
+        for r in by_person.remove(&person.id).unwrap_or_default() {
             results.push((id, person, r));
         }
     }
