@@ -3,6 +3,7 @@
 mod apps;
 mod calendars;
 mod events;
+mod import;
 mod results;
 mod users;
 
@@ -84,6 +85,8 @@ enum Command {
         #[command(subcommand)]
         command: calendars::CalendarsCommand,
     },
+    /// Import punches from time clocks: CSV exports or ZKTeco attendance logs.
+    Import(import::ImportArgs),
     /// Manage people.
     Users {
         #[command(subcommand)]
@@ -233,6 +236,7 @@ async fn main() -> Result<()> {
         Command::Apps { command } => apps::run(&cli.db.open().await?, command).await,
         Command::Events { command } => events::run(&cli.db.open().await?, command).await,
         Command::Calendars { command } => calendars::run(&cli.db.open().await?, command).await,
+        Command::Import(args) => import::run(&cli.db.open().await?, args).await.map(|_| ()),
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
         Command::Recompute(args) => results::recompute(&cli.db.open().await?, args).await,
         Command::Explain(args) => results::explain(&cli.db.open().await?, args).await,

@@ -1,0 +1,632 @@
+//! `daka import`: punches from time clocks (CSV exports and ZKTeco attendance logs).
+//!
+//! Every accepted punch gets an idempotency key derived from (person id, device, instant), so
+//! importing the same file twice — or re-running an interrupted import — adds nothing twice: each
+//! batch is one transaction, and batches already committed are recognised by their keys.
+//! Punches that name nobody, or somebody not employed at the punch's instant, are written to a
+//! reject file with the reason.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use daka_store::people::{IdKind, Person};
+use daka_store::punches::PunchImport;
+use daka_store::Store;
+use sha2::{Digest, Sha256};
+
+use crate::{now, parse_instant};
+
+/// Feishu flow `type` given to imported punches (7: imported through the open platform).
+pub const IMPORT_KIND: i32 = 7;
+
+/// Input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// CSV with a header row; columns chosen with the `--*-column` flags.
+    Csv,
+    /// ZKTeco attendance log (`attlog.dat` / iclock ATTLOG): `user_id  YYYY-MM-DD HH:MM:SS  verify  punch …`,
+    /// tab or space separated, naive device-local time (needs `--time-zone`).
+    Zkteco,
+}
+
+/// Which id names the person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PersonId {
+    /// Staff number.
+    EmployeeNo,
+    /// Attendance `employee_id` (contact user_id).
+    EmployeeId,
+}
+
+impl PersonId {
+    fn kind(self) -> IdKind {
+        match self {
+            PersonId::EmployeeNo => IdKind::EmployeeNo,
+            PersonId::EmployeeId => IdKind::UserId,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            PersonId::EmployeeNo => "employee_no",
+            PersonId::EmployeeId => "employee_id",
+        }
+    }
+}
+
+/// Arguments of `daka import`.
+#[derive(Args, Clone)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// Input format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// What the person column (or the device map) holds.
+    #[arg(long, value_enum, default_value = "employee-no")]
+    pub id: PersonId,
+    /// CSV: column naming the person (default: `employee_no` or `employee_id`, as `--id` says).
+    #[arg(long)]
+    pub person_column: Option<String>,
+    /// CSV: column with the punch time: RFC 3339 with offset, Unix seconds, or local
+    /// `YYYY-MM-DD HH:MM[:SS]` with `--time-zone`.
+    #[arg(long, default_value = "check_time")]
+    pub time_column: String,
+    /// Time zone of local (naive) times; required for ZKTeco logs, which carry no offset.
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    /// CSV: column with the device name.
+    #[arg(long)]
+    pub device_column: Option<String>,
+    /// CSV: column with the location name.
+    #[arg(long)]
+    pub location_column: Option<String>,
+    /// CSV: column with the Wi-Fi SSID.
+    #[arg(long)]
+    pub ssid_column: Option<String>,
+    /// CSV: column with the Wi-Fi BSSID (MAC).
+    #[arg(long)]
+    pub bssid_column: Option<String>,
+    /// Device name of every punch in the file (ZKTeco: the device the log came from).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// CSV `device,device_user_id,person` (`device` optional): maps device user ids to people
+    /// (ids as `--id` says). With a map, unmapped device user ids are rejected.
+    #[arg(long)]
+    pub device_map: Option<PathBuf>,
+    /// Where rejected punches go (default: FILE.rejects.csv).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Punches per transaction.
+    #[arg(long, default_value_t = 2000)]
+    pub batch: usize,
+    /// Tenant id or tenant_key (default: the first tenant).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Evaluate results as of this instant (RFC 3339 or Unix seconds; default: now).
+    #[arg(long, env = "DAKA_NOW")]
+    pub now: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// One punch read from the file, not yet resolved.
+#[derive(Debug, Clone)]
+struct Row {
+    line: u64,
+    /// Id as in the file (device user id for mapped logs).
+    raw_id: String,
+    device: Option<String>,
+    check_time: i64,
+    location: String,
+    ssid: Option<String>,
+    bssid: Option<String>,
+    comment: String,
+}
+
+/// A line that could not become a punch.
+struct Reject {
+    line: u64,
+    person: String,
+    time: String,
+    device: String,
+    reason: String,
+}
+
+/// Totals of an import.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    /// Punches read.
+    pub read: u64,
+    /// New punches stored.
+    pub added: u64,
+    /// Punches already present (same person, device and instant).
+    pub repeated: u64,
+    /// Punches written to the reject file.
+    pub rejected: u64,
+}
+
+/// The idempotency key of a punch: a hash of (person id kind and value, device, instant).
+pub fn punch_key(kind: PersonId, person: &str, device: Option<&str>, check_time: i64) -> String {
+    let mut h = Sha256::new();
+    h.update(kind.name().as_bytes());
+    h.update([0]);
+    h.update(person.as_bytes());
+    h.update([0]);
+    h.update(device.unwrap_or("").as_bytes());
+    h.update([0]);
+    h.update(check_time.to_string().as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("imp-{hex}")
+}
+
+/// Parses a punch time: offset timestamps and Unix seconds stand alone; local times need `tz`.
+pub fn parse_time(s: &str, tz: Option<&jiff::tz::TimeZone>) -> Result<i64, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty time".into());
+    }
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_second());
+    }
+    let normalized = s.replace('/', "-");
+    let dt = normalized
+        .parse::<jiff::civil::DateTime>()
+        .map_err(|_| format!("time {s:?} is neither RFC 3339, Unix seconds nor YYYY-MM-DD HH:MM:SS"))?;
+    let Some(tz) = tz else { return Err(format!("local time {s:?} needs --time-zone")) };
+    dt.to_zoned(tz.clone()).map(|z| z.timestamp().as_second()).map_err(|e| format!("time {s:?}: {e}"))
+}
+
+/// Device map: (device or "", device user id) → person id.
+struct DeviceMap(HashMap<(String, String), String>);
+
+impl DeviceMap {
+    fn load(path: &Path) -> Result<DeviceMap> {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .with_context(|| format!("reading device map {}", path.display()))?;
+        let headers = r.headers()?.clone();
+        let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h));
+        let device = col(&["device", "device_name", "sn"]);
+        let user = col(&["device_user_id", "user_id", "pin"])
+            .with_context(|| format!("{}: needs a device_user_id column", path.display()))?;
+        let person = col(&["person", "employee_no", "employee_id"])
+            .with_context(|| format!("{}: needs a person (or employee_no/employee_id) column", path.display()))?;
+        let mut map = HashMap::new();
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.with_context(|| format!("{}:{}", path.display(), i + 2))?;
+            let d = device.and_then(|c| rec.get(c)).unwrap_or("").to_owned();
+            let (Some(u), Some(p)) = (rec.get(user), rec.get(person)) else {
+                bail!("{}:{}: missing fields", path.display(), i + 2)
+            };
+            map.insert((d, u.to_owned()), p.to_owned());
+        }
+        Ok(DeviceMap(map))
+    }
+
+    fn get(&self, device: Option<&str>, user: &str) -> Option<&String> {
+        if let Some(d) = device {
+            if let Some(p) = self.0.get(&(d.to_owned(), user.to_owned())) {
+                return Some(p);
+            }
+        }
+        self.0.get(&(String::new(), user.to_owned()))
+    }
+}
+
+/// Reads the file into rows and rejects (parse errors), streaming to `sink` in order.
+fn read_rows(
+    args: &ImportArgs,
+    tz: Option<&jiff::tz::TimeZone>,
+    mut sink: impl FnMut(Result<Row, Reject>) -> Result<()>,
+) -> Result<()> {
+    let file = std::fs::File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
+    match args.format {
+        Format::Zkteco => {
+            let reader = BufReader::with_capacity(1 << 20, file);
+            for (i, line) in reader.lines().enumerate() {
+                let line_no = i as u64 + 1;
+                let line = line.with_context(|| format!("{}:{line_no}", args.file.display()))?;
+                let text = line.trim();
+                if text.is_empty() || text.starts_with('#') {
+                    continue;
+                }
+                let f: Vec<&str> = text.split_whitespace().collect();
+                let device = args.device.clone();
+                if f.len() < 3 {
+                    sink(Err(Reject {
+                        line: line_no,
+                        person: f.first().unwrap_or(&"").to_string(),
+                        time: String::new(),
+                        device: device.unwrap_or_default(),
+                        reason: "not a ZKTeco log line (user_id date time verify punch …)".into(),
+                    }))?;
+                    continue;
+                }
+                let stamp = format!("{} {}", f[1], f[2]);
+                match parse_time(&stamp, tz) {
+                    Ok(t) => {
+                        let verify = f.get(3).copied().unwrap_or("");
+                        let punch = f.get(4).copied().unwrap_or("");
+                        sink(Ok(Row {
+                            line: line_no,
+                            raw_id: f[0].to_owned(),
+                            device,
+                            check_time: t,
+                            location: String::new(),
+                            ssid: None,
+                            bssid: None,
+                            comment: format!("zkteco verify={verify} punch={punch}"),
+                        }))?
+                    }
+                    Err(reason) => sink(Err(Reject {
+                        line: line_no,
+                        person: f[0].to_owned(),
+                        time: stamp,
+                        device: device.unwrap_or_default(),
+                        reason,
+                    }))?,
+                }
+            }
+        }
+        Format::Csv => {
+            let mut r = csv::ReaderBuilder::new()
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_reader(BufReader::with_capacity(1 << 20, file));
+            let headers = r.headers().with_context(|| format!("{}: header row", args.file.display()))?.clone();
+            let col = |name: &str| -> Result<usize> {
+                headers.iter().position(|h| h == name).with_context(|| {
+                    format!(
+                        "{}: no column {name:?} (columns: {})",
+                        args.file.display(),
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    )
+                })
+            };
+            let person_col = col(args.person_column.as_deref().unwrap_or(args.id.name()))?;
+            let time_col = col(&args.time_column)?;
+            let opt = |c: &Option<String>| c.as_deref().map(col).transpose();
+            let (device_col, location_col, ssid_col, bssid_col) = (
+                opt(&args.device_column)?,
+                opt(&args.location_column)?,
+                opt(&args.ssid_column)?,
+                opt(&args.bssid_column)?,
+            );
+            let mut rec = csv::StringRecord::new();
+            let mut line_no = 1u64;
+            loop {
+                match r.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => bail!("{}: {e}", args.file.display()),
+                }
+                line_no = rec.position().map_or(line_no + 1, |p| p.line());
+                let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()).map(str::to_owned);
+                let person = rec.get(person_col).unwrap_or("").to_owned();
+                let device = get(device_col).or_else(|| args.device.clone());
+                let time = rec.get(time_col).unwrap_or("");
+                if person.is_empty() {
+                    sink(Err(Reject {
+                        line: line_no,
+                        person,
+                        time: time.to_owned(),
+                        device: device.unwrap_or_default(),
+                        reason: "no person id".into(),
+                    }))?;
+                    continue;
+                }
+                match parse_time(time, tz) {
+                    Ok(t) => sink(Ok(Row {
+                        line: line_no,
+                        raw_id: person,
+                        device,
+                        check_time: t,
+                        location: get(location_col).unwrap_or_default(),
+                        ssid: get(ssid_col),
+                        bssid: get(bssid_col),
+                        comment: String::new(),
+                    }))?,
+                    Err(reason) => sink(Err(Reject {
+                        line: line_no,
+                        person,
+                        time: time.to_owned(),
+                        device: device.unwrap_or_default(),
+                        reason,
+                    }))?,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn count_lines(path: &Path) -> Result<u64> {
+    let mut r = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+    let mut n = 0u64;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        n += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        let len = buf.len();
+        r.consume(len);
+    }
+    Ok(n)
+}
+
+fn fmt_time(t: i64, tz: Option<&jiff::tz::TimeZone>) -> String {
+    let Ok(ts) = jiff::Timestamp::from_second(t) else { return t.to_string() };
+    match tz {
+        Some(tz) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S %:z").to_string(),
+        None => ts.to_string(),
+    }
+}
+
+struct Importer<'a> {
+    store: &'a Store,
+    tenant_id: i64,
+    id: PersonId,
+    now: i64,
+    tz: Option<jiff::tz::TimeZone>,
+    map: Option<DeviceMap>,
+    holders: HashMap<String, Vec<Person>>,
+    batch: Vec<(Row, PunchImport)>,
+    rejects: csv::Writer<Box<dyn Write>>,
+    totals: Totals,
+    first_id: i64,
+}
+
+impl Importer<'_> {
+    fn reject(&mut self, r: Reject) -> Result<()> {
+        self.totals.rejected += 1;
+        self.rejects.write_record([r.line.to_string(), r.person, r.time, r.device, r.reason])?;
+        Ok(())
+    }
+
+    /// Resolves a row to a punch, or says why not.
+    async fn accept(&mut self, row: Row) -> Result<()> {
+        let person_id = match &self.map {
+            Some(map) => match map.get(row.device.as_deref(), &row.raw_id) {
+                Some(p) => p.clone(),
+                None => {
+                    let reason = format!(
+                        "device user id {} is not in the device map{}",
+                        row.raw_id,
+                        row.device.as_deref().map(|d| format!(" for device {d}")).unwrap_or_default()
+                    );
+                    return self.reject_row(&row, reason);
+                }
+            },
+            None => row.raw_id.clone(),
+        };
+        if !self.holders.contains_key(&person_id) {
+            let found = Store::holders_of(self.store.pool(), self.tenant_id, self.id.kind(), &person_id).await?;
+            self.holders.insert(person_id.clone(), found);
+        }
+        let holders = &self.holders[&person_id];
+        if holders.is_empty() {
+            let reason = format!("unknown {} {person_id}", self.id.name());
+            return self.reject_row(&row, reason);
+        }
+        if !holders.iter().any(|p| p.employed_at(row.check_time)) {
+            let tz = self.tz.as_ref();
+            let why: Vec<String> = holders
+                .iter()
+                .map(|p| match (p.employed_from, p.left_at) {
+                    (_, Some(l)) if l <= row.check_time => format!("{} left at {}", p.name, fmt_time(l, tz)),
+                    (Some(f), _) if row.check_time < f => format!("{} joined at {}", p.name, fmt_time(f, tz)),
+                    _ => p.name.clone(),
+                })
+                .collect();
+            let reason = format!("{} {person_id} names nobody employed then ({})", self.id.name(), why.join("; "));
+            return self.reject_row(&row, reason);
+        }
+        let key = punch_key(self.id, &person_id, row.device.as_deref(), row.check_time);
+        let punch = PunchImport {
+            user_id: person_id.clone(),
+            creator_id: person_id,
+            check_time: row.check_time,
+            kind: IMPORT_KIND,
+            location_name: row.location.clone(),
+            comment: row.comment.clone(),
+            ssid: row.ssid.clone(),
+            bssid: row.bssid.clone(),
+            is_wifi: row.ssid.is_some() || row.bssid.is_some(),
+            device_id: row.device.clone(),
+            idempotent_id: Some(key),
+            ..Default::default()
+        };
+        self.batch.push((row, punch));
+        Ok(())
+    }
+
+    fn reject_row(&mut self, row: &Row, reason: String) -> Result<()> {
+        let r = Reject {
+            line: row.line,
+            person: row.raw_id.clone(),
+            time: fmt_time(row.check_time, self.tz.as_ref()),
+            device: row.device.clone().unwrap_or_default(),
+            reason,
+        };
+        self.reject(r)
+    }
+
+    /// Stores the pending batch in one transaction.
+    async fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let records: Vec<PunchImport> = batch.iter().map(|(_, p)| p.clone()).collect();
+        let outcome = self
+            .store
+            .import_punches(self.tenant_id, self.id.kind(), records, self.now)
+            .await
+            .with_context(|| format!("importing lines {}..{}", batch[0].0.line, batch[batch.len() - 1].0.line))?;
+        // Pre-resolution makes failures unexpected here; report them rather than drop them.
+        let mut failed: HashMap<&str, usize> = HashMap::new();
+        for (u, _) in &outcome.failed {
+            *failed.entry(u.as_str()).or_default() += 1;
+        }
+        let mut stored = outcome.stored.iter();
+        for (row, punch) in &batch {
+            if let Some(n) = failed.get_mut(punch.user_id.as_str()).filter(|n| **n > 0) {
+                *n -= 1;
+                let reason = format!("{} {} names nobody employed then", self.id.name(), punch.user_id);
+                self.reject_row(row, reason)?;
+                continue;
+            }
+            let Some(view) = stored.next() else { break };
+            if view.punch.idempotent_id == punch.idempotent_id
+                && view.punch.tenant_id == self.tenant_id
+                && self.is_new(view.punch.record_id)
+            {
+                self.totals.added += 1;
+            } else {
+                self.totals.repeated += 1;
+            }
+        }
+        self.rejects.flush()?;
+        Ok(())
+    }
+
+    /// Record ids increase strictly within a process: records created by this run are the ones
+    /// at or after its first id.
+    fn is_new(&self, record_id: i64) -> bool {
+        record_id >= self.first_id
+    }
+}
+
+/// Runs `daka import`; returns the totals.
+pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
+    let tz = args
+        .time_zone
+        .as_deref()
+        .map(|z| jiff::tz::TimeZone::get(z).with_context(|| format!("unknown time zone {z}")))
+        .transpose()?;
+    if args.format == Format::Zkteco && tz.is_none() {
+        bail!("ZKTeco logs carry device-local times without an offset: give --time-zone (e.g. Asia/Shanghai)");
+    }
+    let tenant = match &args.tenant {
+        Some(t) => store.tenant(t).await?,
+        None => store
+            .tenants()
+            .await?
+            .into_iter()
+            .next()
+            .context("no tenant yet: start `daka serve` once or run `daka apps create-tenant`")?,
+    };
+    let map = args.device_map.as_deref().map(DeviceMap::load).transpose()?;
+    let reject_path = args.rejects.clone().unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".rejects.csv");
+        PathBuf::from(p)
+    });
+    let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(
+        std::fs::File::create(&reject_path).with_context(|| format!("creating {}", reject_path.display()))?,
+    ));
+    let mut rejects = csv::Writer::from_writer(out);
+    rejects.write_record(["line", "person", "time", "device", "reason"])?;
+    let now_at = args.now.as_deref().map_or_else(|| Ok(now()), parse_instant)?;
+
+    let total_lines = count_lines(&args.file)?;
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(total_lines);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lines  {per_sec}  ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        b
+    };
+
+    // Rows are parsed synchronously, then resolved and stored batch by batch.
+    let mut imp = Importer {
+        store,
+        tenant_id: tenant.id,
+        id: args.id,
+        now: now_at,
+        tz: tz.clone(),
+        map,
+        holders: HashMap::new(),
+        batch: Vec::with_capacity(args.batch.max(1)),
+        rejects,
+        totals: Totals::default(),
+        first_id: store.next_id(),
+    };
+    let started = Instant::now();
+    let batch_size = args.batch.max(1);
+    let mut pending: Vec<Result<Row, Reject>> = Vec::with_capacity(batch_size);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Result<Row, Reject>>>(4);
+    let reader_args = args.clone();
+    let reader_tz = tz.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        read_rows(&reader_args, reader_tz.as_ref(), |item| {
+            pending.push(item);
+            if pending.len() >= batch_size {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(batch_size));
+                tx.blocking_send(full).map_err(|_| anyhow::anyhow!("import stopped"))?;
+            }
+            Ok(())
+        })?;
+        if !pending.is_empty() {
+            let _ = tx.blocking_send(pending);
+        }
+        Ok::<_, anyhow::Error>(())
+    });
+    let mut last_line = 0;
+    while let Some(chunk) = rx.recv().await {
+        for item in chunk {
+            imp.totals.read += 1;
+            match item {
+                Ok(row) => {
+                    last_line = row.line;
+                    imp.accept(row).await?;
+                }
+                Err(r) => {
+                    last_line = r.line;
+                    imp.reject(r)?;
+                }
+            }
+            if imp.batch.len() >= batch_size {
+                imp.flush().await?;
+            }
+        }
+        bar.set_position(last_line);
+    }
+    reader.await.context("reader task")??;
+    imp.flush().await?;
+    imp.rejects.flush()?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let t = imp.totals;
+    println!(
+        "{}: {} punches read, {} added, {} already present, {} rejected in {:.1}s ({:.0} punches/s)",
+        args.file.display(),
+        t.read,
+        t.added,
+        t.repeated,
+        t.rejected,
+        secs,
+        t.read as f64 / secs.max(1e-9)
+    );
+    if t.rejected > 0 {
+        println!("rejected punches and why: {}", reject_path.display());
+    }
+    Ok(t)
+}
