@@ -4,6 +4,7 @@ mod apps;
 mod calendars;
 mod events;
 mod import;
+mod report;
 mod results;
 mod users;
 
@@ -87,6 +88,8 @@ enum Command {
     },
     /// Import punches from time clocks: CSV exports or ZKTeco attendance logs.
     Import(import::ImportArgs),
+    /// Monthly report: one row per person, one column per day, a summary (csv, xlsx, json).
+    Report(report::ReportArgs),
     /// Manage people.
     Users {
         #[command(subcommand)]
@@ -237,6 +240,7 @@ async fn main() -> Result<()> {
         Command::Events { command } => events::run(&cli.db.open().await?, command).await,
         Command::Calendars { command } => calendars::run(&cli.db.open().await?, command).await,
         Command::Import(args) => import::run(&cli.db.open().await?, args).await.map(|_| ()),
+        Command::Report(args) => report::run(&cli.db.open().await?, args).await,
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
         Command::Recompute(args) => results::recompute(&cli.db.open().await?, args).await,
         Command::Explain(args) => results::explain(&cli.db.open().await?, args).await,
