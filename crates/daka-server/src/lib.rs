@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod platform;
 pub mod ratelimit;
 pub mod state;
+pub mod wire;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -101,8 +102,9 @@ pub async fn bootstrap(store: &Store, creds: &Bootstrap, now: i64) -> Result<Boo
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, lets in-flight
-/// requests finish (up to 30 s) and returns. Header names go out title-cased (`X-Tt-Logid`,
-/// `Content-Type`), as the Python SDK looks them up case-sensitively. Connections support
+/// requests finish (up to 30 s) and returns. Header names go out as Feishu's gateway spells them
+/// (`X-Tt-Logid`, `Content-Type`, `x-ogw-ratelimit-reset`; see [`wire`]), as the Python SDK looks
+/// them up case-sensitively. Connections support
 /// upgrades (the long-connection WebSocket); an upgraded connection leaves this loop's tracking
 /// and is closed by [`events::Events::shutdown`].
 pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
@@ -124,7 +126,7 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
                 let service = TowerToHyperService::new(app.clone());
                 let conn = hyper::server::conn::http1::Builder::new()
                     .title_case_headers(true)
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection(TokioIo::new(wire::FeishuHeaderCase(stream)), service)
                     .with_upgrades();
                 let mut stopping = stopping.clone();
                 tokio::spawn(async move {
