@@ -198,6 +198,17 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueDelivery>> {
         let due = "state = 'pending' AND next_attempt_ms <= $3 AND (claimed_until_ms IS NULL OR claimed_until_ms < $3)";
+        // Cheap read first, so an idle worker does not take the writer gate on every poll.
+        let any = sqlx::query(
+            "SELECT id FROM event_deliveries WHERE state = 'pending' AND next_attempt_ms <= $1 \
+             AND (claimed_until_ms IS NULL OR claimed_until_ms < $1) LIMIT 1",
+        )
+        .bind(now_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        if any.is_none() {
+            return Ok(Vec::new());
+        }
         let mut w = self.write().await?;
         let claimed = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE event_deliveries SET claimed_by = $1, claimed_until_ms = $2 WHERE {due} AND id IN \

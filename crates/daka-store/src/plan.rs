@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 
 use crate::groups::{day_rule, DayRule, Membership};
 use crate::results::day_number;
+use crate::schedules::ScheduleEntry;
 use crate::shifts::{engine_shift, temp_shift};
 use crate::{Result, Store};
 
@@ -43,6 +44,7 @@ pub(crate) struct Resolver {
     groups: HashMap<(i64, i32), Option<Group>>,
     shifts: HashMap<(i64, i32), Option<daka_engine::Shift>>,
     memberships: HashMap<i64, (i32, i32, Vec<Membership>)>,
+    schedules: HashMap<i64, (i32, i32, HashMap<i32, ScheduleEntry>)>,
 }
 
 impl Resolver {
@@ -54,6 +56,7 @@ impl Resolver {
             groups: HashMap::new(),
             shifts: HashMap::new(),
             memberships: HashMap::new(),
+            schedules: HashMap::new(),
         }
     }
 
@@ -92,7 +95,33 @@ impl Resolver {
         let (from, to) = (day_number(first), day_number(last));
         let memberships = Store::memberships_between(&mut *conn, person_id, from, to).await?;
         self.memberships.insert(person_id, (from, to, memberships));
+        let schedules = Store::schedules_between(&mut *conn, &[person_id], from, to).await?;
+        let entries = schedules.into_iter().map(|s| (s.day, s.entry)).collect();
+        self.schedules.insert(person_id, (from, to, entries));
         Ok(())
+    }
+
+    async fn schedule(&mut self, conn: &mut AnyConnection, person_id: i64, day: i32) -> Result<Option<ScheduleEntry>> {
+        if let Some((from, to, entries)) = self.schedules.get(&person_id) {
+            if (*from..=*to).contains(&day) {
+                return Ok(entries.get(&day).cloned());
+            }
+        }
+        Store::schedule_on(&mut *conn, person_id, day).await
+    }
+
+    /// The time zone a person's day is evaluated in (their group's, else the default), without
+    /// resolving the whole day.
+    pub async fn time_zone(&mut self, conn: &mut AnyConnection, person_id: i64, day: Date) -> Result<TimeZone> {
+        if let Some(r) = self.days.get(&(person_id, day)) {
+            return Ok(r.plan.time_zone.clone());
+        }
+        let n = day_number(day);
+        let group = match self.membership(conn, person_id, n).await? {
+            Some((group_id, _)) => self.group(conn, group_id, n).await?,
+            None => None,
+        };
+        Ok(group.and_then(|g| g.time_zone.and_then(|z| TimeZone::get(&z).ok())).unwrap_or_else(default_zone))
     }
 
     async fn membership(&mut self, conn: &mut AnyConnection, person_id: i64, day: i32) -> Result<Option<(i64, bool)>> {
@@ -123,7 +152,7 @@ impl Resolver {
             Some(id) => Store::custom_calendar_day(&mut *conn, id, n).await?,
             None => None,
         };
-        let schedule = Store::schedule_on(&mut *conn, person_id, n).await?.filter(|e| e.group_id == group_id);
+        let schedule = self.schedule(conn, person_id, n).await?.filter(|e| e.group_id == group_id);
         if let Some(entry) = &schedule {
             if let Some(pairs) = entry.temp.as_ref() {
                 if pairs.is_empty() {

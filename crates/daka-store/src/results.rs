@@ -50,8 +50,11 @@ pub struct DayResult {
 /// Why a person-day is being (re)computed; decides which events are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cause {
-    /// A change to punches, rules or approvals: a first result is an event too.
+    /// A change to punches, rules or approvals: a first result is an event too. Long ranges
+    /// (rules reaching far back) evaluate only stored days and the days around now.
     Change,
+    /// An operator's re-run (`daka recompute`): like [`Cause::Change`], but every day of the range.
+    Rerun,
     /// Time passed or a day was computed for the first time without any change.
     Time,
 }
@@ -140,7 +143,11 @@ impl Store {
             return Ok(());
         }
         let ids: Vec<i64> = merged.keys().copied().collect();
-        let people = Store::people_by_ids(&mut **tx, &ids).await?;
+        // Before reading anything: another process recomputing the same people waits here, then
+        // reads what this transaction committed (no lost update, no duplicate result event).
+        self.lock_people(tx, &ids).await?;
+        let mut people = Store::people_by_ids(&mut **tx, &ids).await?;
+        people.sort_by_key(|p| p.id);
         let mut resolver = Resolver::new(tenant_id);
         for person in &people {
             let (from, to) = merged[&person.id];
@@ -165,7 +172,7 @@ impl Store {
         };
         let stored = stored_results(tx, person.id, from, to).await?;
         let mut evaluated = Vec::new();
-        for (a, b) in days_to_evaluate(&stored, first, last, now) {
+        for (a, b) in days_to_evaluate(&stored, first, last, now, cause) {
             evaluated.extend(evaluate_days(tx, resolver, person, a, b, now).await?);
         }
         for (resolved, records, changes) in evaluated {
@@ -204,7 +211,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
             let changes_list = status_changes(before.map(|s| s.records.as_slice()), &records);
-            if !changes_list.is_empty() && (before.is_some() || cause == Cause::Change) {
+            if !changes_list.is_empty() && (before.is_some() || cause != Cause::Time) {
                 let payload = json!({
                     "employee_id": person.user_id,
                     "employee_no": person.employee_no.clone().unwrap_or_default(),
@@ -398,7 +405,7 @@ impl Store {
     /// Recomputes `from..=to` for every person employed in it, of every tenant, in batches;
     /// returns the number of people processed. `daka recompute` uses it.
     pub async fn recompute_range(&self, from: i32, to: i32, now: i64) -> Result<usize> {
-        self.recompute_all(from, to, now, Cause::Change).await
+        self.recompute_all(from, to, now, Cause::Rerun).await
     }
 
     async fn recompute_all(&self, from: i32, to: i32, now: i64, cause: Cause) -> Result<usize> {
@@ -457,8 +464,14 @@ pub(crate) fn engine_punches(punches: &[crate::punches::Punch]) -> Vec<EnginePun
 const EAGER_DAYS: i32 = 7;
 
 /// The runs of days of `first..=last` a recompute evaluates (see [`EAGER_DAYS`]).
-fn days_to_evaluate(stored: &HashMap<i32, Stored>, first: Date, last: Date, now: i64) -> Vec<(Date, Date)> {
-    if (last - first).get_days() < EAGER_DAYS {
+fn days_to_evaluate(
+    stored: &HashMap<i32, Stored>,
+    first: Date,
+    last: Date,
+    now: i64,
+    cause: Cause,
+) -> Vec<(Date, Date)> {
+    if cause != Cause::Change || (last - first).get_days() < EAGER_DAYS {
         return vec![(first, last)];
     }
     let recent = day_date(i64::from(horizon(now))).and_then(|h| h.checked_sub(jiff::Span::new().days(3)).ok());
@@ -642,7 +655,7 @@ impl Store {
         for &(person_id, at) in punches {
             let Ok(ts) = jiff::Timestamp::from_second(at) else { continue };
             let utc_day = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
-            let tz = resolver.resolve(tx, person_id, utc_day).await?.plan.time_zone;
+            let tz = resolver.time_zone(tx, person_id, utc_day).await?;
             let days = daka_engine::days_touched_by(at, &tz);
             if let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) {
                 out.push((person_id, day_number(*first), day_number(*last)));

@@ -173,3 +173,53 @@ async fn todo_becomes_lack_when_the_window_closes() {
     assert_eq!(last.payload["status_changes"][0]["before_status"], "Todo");
     assert_eq!(last.payload["status_changes"][0]["current_status"], "Lack");
 }
+
+#[tokio::test]
+async fn a_month_read_has_every_day_even_without_punches() {
+    let (_dir, store) = store().await;
+    let tenant = store.create_tenant("t", MON).await.expect("tenant");
+    let person = store
+        .create_person(
+            tenant.id,
+            NewPerson { user_id: Some("u1".into()), name: "王五".into(), ..Default::default() },
+            MON,
+        )
+        .await
+        .expect("person");
+    let shift = store.save_shift(tenant.id, nine_to_six(), MON).await.expect("shift");
+    let sid = shift.shift_id.expect("id");
+    let group = Group {
+        group_name: Some("office".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        calendar_id: Some(0),
+        bind_user_ids: Some(vec!["u1".into()]),
+        group_leader_ids: Some(vec!["u1".into()]),
+        punch_day_shift_ids: Some(vec![
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            "0".into(),
+            "0".into(),
+        ]),
+        ..Group::default()
+    };
+    // The group is created after the month: its rules still apply to the month (since always).
+    let now = MON + 60 * 24 * HOUR;
+    store.save_group(tenant.id, IdKind::UserId, group, now).await.expect("group");
+    let month = store.results_for(&person, 20240101, 20240131, now).await.expect("results");
+    assert_eq!(month.iter().map(|r| r.day).collect::<Vec<_>>(), (20240101..=20240131).collect::<Vec<_>>());
+    // 2024-01-01 was a Monday: a workday without punches is Lack; Saturday 6th is a rest day.
+    assert_eq!(month[0].shift_id, sid);
+    assert_eq!(month[0].records[0].check_in.result.as_str(), "Lack");
+    assert_eq!(month[5].shift_id, "0");
+    // Stored: a second read gives the same result ids.
+    let again = store.results_for(&person, 20240101, 20240131, now).await.expect("results");
+    assert_eq!(
+        month.iter().map(|r| r.result_id).collect::<Vec<_>>(),
+        again.iter().map(|r| r.result_id).collect::<Vec<_>>()
+    );
+    assert!(again.iter().all(|r| r.result_id.is_some()));
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -315,7 +315,8 @@ async fn run(events: Events, ws: WebSocket, app_id: String, device_id: String) {
                 }
             }
             _ = shutdown.changed() => {
-                let _ = sink.send(Message::Close(None)).await;
+                let bye = CloseFrame { code: close_code::AWAY, reason: "daka is shutting down".into() };
+                let _ = sink.send(Message::Close(Some(bye))).await;
                 break;
             }
         }
