@@ -6,6 +6,7 @@ mod events;
 mod import;
 mod report;
 mod results;
+mod seed;
 mod users;
 
 use std::net::SocketAddr;
@@ -90,6 +91,11 @@ enum Command {
     Import(import::ImportArgs),
     /// Monthly report: one row per person, one column per day, a summary (csv, xlsx, json).
     Report(report::ReportArgs),
+    /// Demo data and benchmark inputs.
+    Seed {
+        #[command(subcommand)]
+        command: seed::SeedCommand,
+    },
     /// Manage people.
     Users {
         #[command(subcommand)]
@@ -133,6 +139,9 @@ struct ServeArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "DAKA_LOG_FORMAT", default_value = "text")]
     log_format: String,
+    /// On an empty database, create the demo company first (see `daka seed demo`).
+    #[arg(long)]
+    demo: bool,
 }
 
 /// Parses an instant given as Unix seconds or RFC 3339.
@@ -193,6 +202,9 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
         println!("daka created the bootstrap app (the secret is shown only this once):");
         println!("  tenant_key: {tenant_key}\n  app_id:     {app_id}\n  app_secret: {app_secret}");
     }
+    if args.demo {
+        seed::demo_if_empty(&store, clock.now()).await?;
+    }
     let event_env = daka_server::events::EnvSubscription {
         url: args.event_url.clone(),
         verification_token: args.event_verification_token.clone(),
@@ -241,6 +253,7 @@ async fn main() -> Result<()> {
         Command::Calendars { command } => calendars::run(&cli.db.open().await?, command).await,
         Command::Import(args) => import::run(&cli.db.open().await?, args).await.map(|_| ()),
         Command::Report(args) => report::run(&cli.db.open().await?, args).await,
+        Command::Seed { command } => seed::run(&cli.db.open().await?, command).await,
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
         Command::Recompute(args) => results::recompute(&cli.db.open().await?, args).await,
         Command::Explain(args) => results::explain(&cli.db.open().await?, args).await,
