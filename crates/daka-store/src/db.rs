@@ -46,6 +46,20 @@ impl WriteTx {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Takes this process's id-generator node number from the `nodes` table: consecutive processes
+/// sharing a database get consecutive numbers (mod 1024), never a random clash.
+async fn allocate_node(pool: &AnyPool) -> Result<i64> {
+    let now_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let mut tx = pool.begin().await?;
+    let row: AnyRow =
+        sqlx::query("INSERT INTO nodes (started_ms) VALUES ($1) RETURNING id").bind(now_ms).fetch_one(&mut *tx).await?;
+    let id: i64 = row.try_get(0)?;
+    sqlx::query("DELETE FROM nodes WHERE id <= $1").bind(id - 1024).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(id.rem_euclid(1024))
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and applies pending
     /// migrations.
@@ -83,7 +97,8 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool, backend, write_gate: Arc::new(Mutex::new(())), ids: Arc::new(IdGenerator::new()) })
+        let node = allocate_node(&pool).await?;
+        Ok(Store { pool, backend, write_gate: Arc::new(Mutex::new(())), ids: Arc::new(IdGenerator::with_node(node)) })
     }
 
     /// The database engine in use.
@@ -109,6 +124,26 @@ impl Store {
         };
         let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// Serializes writers of the given people's results across processes: on PostgreSQL takes a
+    /// transaction-level advisory lock per person (in id order, so two writers cannot deadlock on
+    /// them), held until `tx` ends, so a recompute reads the punches and results other processes
+    /// committed before it. SQLite writers are already serialized by the in-process gate.
+    pub(crate) async fn lock_people(&self, tx: &mut Transaction<'static, Any>, person_ids: &[i64]) -> Result<()> {
+        if self.backend != Backend::Postgres || person_ids.is_empty() {
+            return Ok(());
+        }
+        let mut ids = person_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Closes every connection (after in-flight transactions finish).

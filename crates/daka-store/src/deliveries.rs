@@ -120,7 +120,19 @@ impl Store {
         .await?;
         let cutoff = match self.backend() {
             Backend::Sqlite => i64::MAX,
-            Backend::Postgres => id_floor_at(now_ms - POSTGRES_SETTLE_MS),
+            Backend::Postgres => {
+                // A writer that is still open (e.g. waiting for another process's lock on a
+                // person) may yet commit records with seqs from its start on: stop before them.
+                let oldest: Option<i64> = sqlx::query(
+                    "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM MIN(xact_start)) * 1000) AS BIGINT) \
+                     FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL \
+                     AND pid <> pg_backend_pid()",
+                )
+                .fetch_one(self.pool())
+                .await?
+                .try_get(0)?;
+                id_floor_at(oldest.unwrap_or(now_ms).min(now_ms) - POSTGRES_SETTLE_MS)
+            }
         };
         let mut created = 0;
         for s in &subs {
@@ -198,6 +210,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueDelivery>> {
         let due = "state = 'pending' AND next_attempt_ms <= $3 AND (claimed_until_ms IS NULL OR claimed_until_ms < $3)";
+        // On PostgreSQL, rows another process is claiming right now are skipped rather than
+        // waited for (the re-checked `due` condition alone would already stop a double claim).
+        let skip_locked = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
         // Cheap read first, so an idle worker does not take the writer gate on every poll.
         let any = sqlx::query(
             "SELECT id FROM event_deliveries WHERE state = 'pending' AND next_attempt_ms <= $1 \
@@ -212,7 +230,7 @@ impl Store {
         let mut w = self.write().await?;
         let claimed = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE event_deliveries SET claimed_by = $1, claimed_until_ms = $2 WHERE {due} AND id IN \
-             (SELECT id FROM event_deliveries WHERE {due} ORDER BY next_attempt_ms, id LIMIT $4)"
+             (SELECT id FROM event_deliveries WHERE {due} ORDER BY next_attempt_ms, id LIMIT $4{skip_locked})"
         )))
         .bind(claim)
         .bind(now_ms + lease_ms)

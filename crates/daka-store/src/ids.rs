@@ -27,13 +27,25 @@ impl IdGenerator {
         IdGenerator { last: AtomicI64::new(0), node: i64::from(rand::random::<u16>() & 0x3ff) }
     }
 
+    /// A generator with the given node number (taken mod 1024), e.g. one allocated by the
+    /// database so that processes sharing it never share a node.
+    pub fn with_node(node: i64) -> Self {
+        IdGenerator { last: AtomicI64::new(0), node: node.rem_euclid(1024) }
+    }
+
     /// The next id.
     pub fn next(&self) -> i64 {
         let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        let base = OFFSET + (((ms - EPOCH_MS).max(0)) << 22) + (self.node << 12);
+        let base = ((ms - EPOCH_MS).max(0) << 22) + (self.node << 12);
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
-            let candidate = base.max(last + 1);
+            let mut raw = base.max(last - OFFSET + 1).max(0);
+            if (raw >> 12) & 0x3ff != self.node {
+                // 4096 ids in one millisecond (or a clock step back): move on to the next
+                // millisecond rather than into another node's bits.
+                raw = (((raw >> 22) + 1) << 22) + (self.node << 12);
+            }
+            let candidate = OFFSET + raw;
             match self.last.compare_exchange_weak(last, candidate, Ordering::Relaxed, Ordering::Relaxed) {
                 Ok(_) => return candidate,
                 Err(actual) => last = actual,
@@ -60,6 +72,18 @@ mod tests {
         for _ in 0..10_000 {
             let id = g.next();
             assert_eq!(id.to_string().len(), 19);
+            assert!(id > prev);
+            prev = id;
+        }
+    }
+
+    #[test]
+    fn a_burst_keeps_the_node_bits() {
+        let g = IdGenerator::with_node(1023);
+        let mut prev = 0;
+        for _ in 0..20_000 {
+            let id = g.next();
+            assert_eq!(((id - OFFSET) >> 12) & 0x3ff, 1023);
             assert!(id > prev);
             prev = id;
         }

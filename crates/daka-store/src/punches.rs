@@ -228,7 +228,17 @@ impl Store {
                 latitude: rec.latitude,
                 imported: true,
             };
-            self.insert_punch(&mut w.tx, &punch, now).await?;
+            if !self.insert_punch(&mut w.tx, &punch, now).await? {
+                // Another process stored this key since we looked (it waited for that commit):
+                // answer with its original, like a repeated request.
+                let k = punch.idempotent_id.as_deref().unwrap_or_default();
+                let original = self
+                    .punch_by_key(&mut w.tx, tenant_id, k)
+                    .await?
+                    .ok_or_else(|| Error::Corrupt(format!("punch with idempotent_id {k:?} vanished")))?;
+                outcome.stored.push(original);
+                continue;
+            }
             created.push((punch.person_id, punch.check_time));
             self.record_event(&mut w.tx, tenant_id, USER_FLOW_CREATED, &flow_created_event(&punch, &person), now)
                 .await?;
@@ -244,11 +254,14 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Inserts one punch row inside `tx`.
-    pub(crate) async fn insert_punch(&self, tx: &mut Transaction<'static, Any>, p: &Punch, now: i64) -> Result<()> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+    /// Inserts one punch row inside `tx`. Returns false, inserting nothing, when a punch with the
+    /// same idempotency key exists (on PostgreSQL, after waiting for a concurrent writer of that
+    /// key to commit).
+    pub(crate) async fn insert_punch(&self, tx: &mut Transaction<'static, Any>, p: &Punch, now: i64) -> Result<bool> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO punches ({COLUMNS}, created_at) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             ON CONFLICT (tenant_id, idempotent_id) DO NOTHING"
         )))
         .bind(p.record_id)
         .bind(p.tenant_id)
@@ -272,7 +285,7 @@ impl Store {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     async fn punch_by_key(
