@@ -5,6 +5,12 @@
 //! `user_flows/batch_create` of 50 punches (with recompute and event records) and
 //! `user_tasks/query` for 50 people × 31 days. Run it with
 //! `cargo run --release -p daka-server --example loadgen [-- REQUESTS]`.
+//!
+//! Options (after `--`): `--database postgres://…` runs over a fresh database created on that
+//! server (and dropped afterwards) instead of SQLite; `--servers N` starts N servers, each with
+//! its own store (connection pool, id node), on the one database — N processes sharing it;
+//! `--concurrency C` runs C clients at once (client j talks to server j mod N and has its own 50
+//! people), and prints the throughput as well.
 
 use std::time::{Duration, Instant};
 
@@ -55,23 +61,108 @@ fn percentiles(label: &str, mut samples: Vec<Duration>) {
     );
 }
 
+struct Options {
+    requests: usize,
+    database: Option<String>,
+    servers: usize,
+    concurrency: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options { requests: 200, database: None, servers: 1, concurrency: 1 };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--database" => o.database = args.next(),
+            "--servers" => o.servers = args.next().and_then(|v| v.parse().ok()).expect("--servers N"),
+            "--concurrency" => o.concurrency = args.next().and_then(|v| v.parse().ok()).expect("--concurrency C"),
+            n => o.requests = n.parse().expect("REQUESTS, --database URL, --servers N or --concurrency C"),
+        }
+    }
+    o.servers = o.servers.max(1);
+    o.concurrency = o.concurrency.max(1);
+    o
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let root = match base.find("://").map(|i| i + 3).and_then(|s| base[s..].find('/').map(|j| s + j)) {
+        Some(slash) => &base[..slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+async fn timed(
+    apis: &[Api],
+    concurrency: usize,
+    requests: usize,
+    make: impl Fn(usize, usize) -> (&'static str, Value) + Sync,
+) -> (Vec<Duration>, Duration) {
+    let started = Instant::now();
+    let per_client = requests.div_ceil(concurrency);
+    let runs = (0..concurrency).map(|c| {
+        let make = &make;
+        async move {
+            let api = &apis[c % apis.len()];
+            let mut out = Vec::with_capacity(per_client);
+            for r in (0..per_client).filter(|r| c * per_client + r < requests) {
+                let (path, body) = make(c, r);
+                let t = Instant::now();
+                api.call(path, body).await;
+                out.push(t.elapsed());
+            }
+            out
+        }
+    });
+    let all = futures_util::future::join_all(runs).await;
+    (all.into_iter().flatten().collect(), started.elapsed())
+}
+
 #[tokio::main]
 async fn main() {
-    let requests: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let o = options();
+    let requests = o.requests;
     let dir = std::env::temp_dir().join(format!("daka-loadgen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let store = Store::open(&format!("sqlite://{}?mode=rwc", dir.join("daka.db").display())).await.expect("store");
+    let scratch = format!("daka_loadgen_{}", std::process::id());
+    let url = match &o.database {
+        None => format!("sqlite://{}?mode=rwc", dir.join("daka.db").display()),
+        Some(admin) => {
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(admin).await.expect("connect to --database");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {scratch}")))
+                .execute(&pool)
+                .await
+                .expect("create database");
+            pool.close().await;
+            with_database(admin, &scratch)
+        }
+    };
     let now = JAN1 + 400 * DAY;
     let creds = Bootstrap { app_id: Some(APP_ID.into()), app_secret: Some(APP_SECRET.into()) };
-    daka_server::bootstrap(&store, &creds, now).await.expect("bootstrap");
-    let state = AppState::new(store.clone(), Clock::Fixed(now), RateLimiter::new(None));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(daka_server::serve(listener, daka_server::app(state), async {
-        let _ = stopped.await;
-    }));
-
+    let mut stores = Vec::new();
+    let mut stops = Vec::new();
+    let mut handles = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..o.servers {
+        let store = Store::open(&url).await.expect("store");
+        daka_server::bootstrap(&store, &creds, now).await.expect("bootstrap");
+        let state = AppState::new(store.clone(), Clock::Fixed(now), RateLimiter::new(None));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        bases.push(format!("http://{}", listener.local_addr().expect("addr")));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        handles.push(tokio::spawn(daka_server::serve(listener, daka_server::app(state), async {
+            let _ = stopped.await;
+        })));
+        stops.push(stop);
+        stores.push(store);
+    }
+    let base = bases[0].clone();
     let http = reqwest::Client::new();
     let token = http
         .post(format!("{base}/open-apis/auth/v3/tenant_access_token/internal"))
@@ -83,8 +174,11 @@ async fn main() {
         .await
         .expect("token body");
     let token: Value = serde_json::from_slice(&token).expect("token json");
-    let api = Api { http, base, token: token["tenant_access_token"].as_str().expect("token").to_owned() };
-    let users: Vec<String> = (0..PEOPLE).map(|i| format!("lg{i:03}")).collect();
+    let token = token["tenant_access_token"].as_str().expect("token").to_owned();
+    let apis: Vec<Api> =
+        bases.iter().map(|b| Api { http: http.clone(), base: b.clone(), token: token.clone() }).collect();
+    let api = &apis[0];
+    let users: Vec<String> = (0..PEOPLE * o.concurrency).map(|i| format!("lg{i:03}")).collect();
     for u in &users {
         api.call("/open-apis/contact/v3/users?user_id_type=user_id", json!({"user_id": u, "name": u})).await;
     }
@@ -105,11 +199,17 @@ async fn main() {
     )
     .await;
 
-    let mut import = Vec::with_capacity(requests);
-    for r in 0..requests {
+    let c = o.concurrency;
+    println!(
+        "backend {}, {} server(s) on one database, {} client(s) at once",
+        if o.database.is_some() { "postgres" } else { "sqlite" },
+        o.servers,
+        c
+    );
+    let (import, wall) = timed(&apis, c, requests, |client, r| {
         let day = JAN1 + (r / 2) as i64 * DAY;
         let at = if r % 2 == 0 { day + 9 * 3600 - 60 } else { day + 18 * 3600 + 120 };
-        let records: Vec<Value> = users
+        let records: Vec<Value> = users[client * PEOPLE..(client + 1) * PEOPLE]
             .iter()
             .enumerate()
             .map(|(i, u)| {
@@ -117,29 +217,51 @@ async fn main() {
                 "check_time": (at + i as i64).to_string()})
             })
             .collect();
-        let started = Instant::now();
-        api.call(
-            "/open-apis/attendance/v1/user_flows/batch_create?employee_type=employee_id",
-            json!({"flow_records": records}),
-        )
-        .await;
-        import.push(started.elapsed());
-    }
+        ("/open-apis/attendance/v1/user_flows/batch_create?employee_type=employee_id", json!({"flow_records": records}))
+    })
+    .await;
+    let n = import.len();
     percentiles("user_flows/batch_create, 50 punches", import);
-
-    let body = json!({"user_ids": users, "check_date_from": 20240101, "check_date_to": 20240131});
-    api.call("/open-apis/attendance/v1/user_tasks/query?employee_type=employee_id", body.clone()).await;
-    let mut query = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let started = Instant::now();
-        let v = api.call("/open-apis/attendance/v1/user_tasks/query?employee_type=employee_id", body.clone()).await;
-        query.push(started.elapsed());
-        assert_eq!(v["data"]["user_task_results"].as_array().map(Vec::len), Some(PEOPLE * 31));
+    if c > 1 || o.servers > 1 {
+        println!(
+            "  throughput: {:.1} requests/s, {:.0} punches/s",
+            n as f64 / wall.as_secs_f64(),
+            (n * PEOPLE) as f64 / wall.as_secs_f64()
+        );
     }
-    percentiles("user_tasks/query, 50 people x 31 days", query);
 
-    let _ = stop.send(());
-    let _ = server.await;
-    store.close().await;
+    let query = |client: usize| {
+        json!({"user_ids": users[client * PEOPLE..(client + 1) * PEOPLE], "check_date_from": 20240101,
+            "check_date_to": 20240131})
+    };
+    for client in 0..c {
+        api.call("/open-apis/attendance/v1/user_tasks/query?employee_type=employee_id", query(client)).await;
+    }
+    let (samples, wall) = timed(&apis, c, requests, |client, _| {
+        ("/open-apis/attendance/v1/user_tasks/query?employee_type=employee_id", query(client))
+    })
+    .await;
+    let n = samples.len();
+    percentiles("user_tasks/query, 50 people x 31 days", samples);
+    if c > 1 || o.servers > 1 {
+        println!("  throughput: {:.1} requests/s", n as f64 / wall.as_secs_f64());
+    }
+
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+    for store in &stores {
+        store.close().await;
+    }
+    if let Some(admin) = &o.database {
+        let pool = sqlx::AnyPool::connect(admin).await.expect("connect to --database");
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")))
+            .execute(&pool)
+            .await;
+        pool.close().await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
