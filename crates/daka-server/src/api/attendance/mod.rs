@@ -3,8 +3,8 @@
 pub mod approval_infos;
 pub mod groups;
 pub mod shifts;
-pub mod user_daily_shifts;
 pub mod user_approvals;
+pub mod user_daily_shifts;
 pub mod user_flows;
 pub mod user_task_remedys;
 pub mod user_tasks;
