@@ -5,8 +5,8 @@
 //! only the database can check, writes the change together with the results and event records it
 //! causes, and reports failures as [`Error`] values that the server maps to Feishu codes.
 
-pub mod apps;
 pub mod approvals;
+pub mod apps;
 pub mod calendars;
 mod db;
 pub mod deliveries;
