@@ -61,6 +61,9 @@ pub enum SeedCommand {
         /// Only write the file; do not register people or the group.
         #[arg(long)]
         no_register: bool,
+        /// People per attendance group (the people are split into groups of this size).
+        #[arg(long, default_value_t = 200)]
+        group_size: usize,
         /// Tenant id or tenant_key (default: the first tenant, created when there is none).
         #[arg(long)]
         tenant: Option<String>,
@@ -80,8 +83,9 @@ pub async fn run(store: &Store, command: SeedCommand) -> Result<()> {
             println!("{s}");
             Ok(())
         }
-        SeedCommand::Punches { people, days, from, out, format, no_register, tenant, seed } => {
-            punches(store, people, days, from, &out, &format, !no_register, tenant.as_deref(), seed).await
+        SeedCommand::Punches { people, days, from, out, format, no_register, group_size, tenant, seed } => {
+            let register = (!no_register).then_some(group_size.max(1));
+            punches(store, people, days, from, &out, &format, register, tenant.as_deref(), seed).await
         }
     }
 }
@@ -414,7 +418,7 @@ async fn punches(
     from: i32,
     out: &std::path::Path,
     format: &str,
-    register: bool,
+    register: Option<usize>,
     tenant: Option<&str>,
     seed: u64,
 ) -> Result<()> {
@@ -428,7 +432,7 @@ async fn punches(
     };
     let tz = zone(DEMO_TZ);
     let nos: Vec<String> = (0..people).map(|i| format!("P{:06}", i + 1)).collect();
-    if register {
+    if let Some(group_size) = register {
         let at = day_start(&tz, add_days(from, -1));
         let tenant_id = tenant_or_create(store, tenant, at).await?;
         let mut w = store.write().await?;
@@ -452,26 +456,31 @@ async fn punches(
         w.commit().await?;
         let s = store.save_shift(tenant_id, shift(&format!("Bench 9-18 {from}"), "9:00", "18:00"), at).await?;
         let id = s.shift_id.unwrap_or_default();
-        let g = Group {
-            group_name: Some(format!("Bench {from}")),
-            time_zone: Some(DEMO_TZ.into()),
-            group_type: Some(0),
-            calendar_id: Some(0),
-            bind_user_ids: Some(nos.clone()),
-            group_leader_ids: Some(vec![nos[0].clone()]),
-            punch_day_shift_ids: Some(vec![
-                id.clone(),
-                id.clone(),
-                id.clone(),
-                id.clone(),
-                id.clone(),
-                "0".into(),
-                "0".into(),
-            ]),
-            ..Group::default()
-        };
-        store.save_group(tenant_id, IdKind::EmployeeNo, g, at).await?;
-        eprintln!("registered {people} people (P000001…) in group \"Bench {from}\" (Mon–Fri 9:00–18:00, {DEMO_TZ})");
+        for (i, members) in nos.chunks(group_size).enumerate() {
+            let g = Group {
+                group_name: Some(format!("Bench {from} #{}", i + 1)),
+                time_zone: Some(DEMO_TZ.into()),
+                group_type: Some(0),
+                calendar_id: Some(0),
+                bind_user_ids: Some(members.to_vec()),
+                group_leader_ids: Some(vec![members[0].clone()]),
+                punch_day_shift_ids: Some(vec![
+                    id.clone(),
+                    id.clone(),
+                    id.clone(),
+                    id.clone(),
+                    id.clone(),
+                    "0".into(),
+                    "0".into(),
+                ]),
+                ..Group::default()
+            };
+            store.save_group(tenant_id, IdKind::EmployeeNo, g, at).await?;
+        }
+        eprintln!(
+            "registered {people} people (P000001…) in groups of {group_size} \"Bench {from} #n\" \
+             (Mon–Fri 9:00–18:00, {DEMO_TZ})"
+        );
     }
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
