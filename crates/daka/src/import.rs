@@ -548,9 +548,12 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         let b = indicatif::ProgressBar::new(total_lines);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} lines  {per_sec}  ETA {eta}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} lines  {rate}  ETA {eta}",
             )
-            .expect("valid template"),
+            .expect("valid template")
+            .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", s.per_sec());
+            }),
         );
         b
     };
