@@ -633,3 +633,29 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
     }
     Ok(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_with_offset_unix_or_local_zone() {
+        let sh = jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone");
+        assert_eq!(parse_time("2026-03-02T09:00:00+08:00", None), Ok(1_772_413_200));
+        assert_eq!(parse_time("1772413200", None), Ok(1_772_413_200));
+        assert_eq!(parse_time("2026-03-02 09:00:00", Some(&sh)), Ok(1_772_413_200));
+        assert_eq!(parse_time("2026/03/02 09:00", Some(&sh)), Ok(1_772_413_200));
+        assert!(parse_time("2026-03-02 09:00:00", None).unwrap_err().contains("--time-zone"));
+        assert!(parse_time("", Some(&sh)).is_err());
+    }
+
+    #[test]
+    fn keys_depend_on_person_device_and_instant() {
+        let k = punch_key(PersonId::EmployeeNo, "E1", Some("A"), 100);
+        assert_eq!(k, punch_key(PersonId::EmployeeNo, "E1", Some("A"), 100));
+        assert!(k.starts_with("imp-") && k.len() == 36);
+        assert_ne!(k, punch_key(PersonId::EmployeeNo, "E1", Some("B"), 100));
+        assert_ne!(k, punch_key(PersonId::EmployeeNo, "E1", Some("A"), 101));
+        assert_ne!(k, punch_key(PersonId::EmployeeId, "E1", Some("A"), 100));
+    }
+}

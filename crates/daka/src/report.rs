@@ -474,3 +474,64 @@ pub async fn run(store: &Store, args: ReportArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use daka_engine::PairOutcome;
+
+    fn day(shift: &str, on: SideOutcome, off: SideOutcome) -> DayResult {
+        DayResult {
+            person_id: 1,
+            day: 20260302,
+            result_id: None,
+            group_id: "1".into(),
+            shift_id: shift.into(),
+            time_zone: "Asia/Shanghai".into(),
+            records: vec![PairOutcome { shift_on: 0, shift_off: 0, task_shift_type: 0, check_in: on, check_out: off }],
+        }
+    }
+
+    fn side(result: CheckResult, minutes: i32, supplement: Supplement, punch: bool) -> SideOutcome {
+        SideOutcome { result, supplement, record_id: punch.then_some(1), serious_late: false, minutes_off: minutes }
+    }
+
+    #[test]
+    fn day_words_and_summary() {
+        let none = Supplement::None;
+        let rest =
+            day("0", side(CheckResult::NoNeedCheck, 0, none, false), side(CheckResult::NoNeedCheck, 0, none, false));
+        let late_lack = day("7", side(CheckResult::Late, 12, none, true), side(CheckResult::Lack, 0, none, false));
+        let early = day("7", side(CheckResult::Normal, 0, none, true), side(CheckResult::Early, 5, none, true));
+        let leave = day(
+            "7",
+            side(CheckResult::Normal, 0, Supplement::Leave, false),
+            side(CheckResult::Normal, 0, Supplement::Leave, false),
+        );
+        let remedy = day(
+            "7",
+            side(CheckResult::Normal, 0, Supplement::CardReplacement, true),
+            side(CheckResult::Normal, 0, none, true),
+        );
+        assert_eq!(day_status(&rest), "Rest");
+        assert_eq!(day_status(&late_lack), "Late 12 min, Lack out");
+        assert_eq!(day_status(&early), "Early 5 min");
+        assert_eq!(day_status(&leave), "Leave");
+        assert_eq!(day_status(&remedy), "Remedy");
+        let mut sum = Summary::default();
+        for d in [&rest, &late_lack, &early, &leave, &remedy] {
+            add_day(&mut sum, d);
+        }
+        let want = Summary {
+            days_worked: 3,
+            late_count: 1,
+            late_minutes: 12,
+            early_count: 1,
+            early_minutes: 5,
+            lack_count: 1,
+            leave_days: 1,
+            remedies: 1,
+        };
+        assert_eq!(sum, want);
+    }
+}
