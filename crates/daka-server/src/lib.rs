@@ -82,10 +82,7 @@ pub enum Bootstrapped {
 /// contact scopes; when `DAKA_APP_ID` names an app that does not exist yet, creates it in the
 /// first tenant.
 pub async fn bootstrap(store: &Store, creds: &Bootstrap, now: i64) -> Result<Bootstrapped, daka_store::Error> {
-    let tenant = match store.tenants().await?.into_iter().next() {
-        Some(t) => t,
-        None => store.create_tenant("default", now).await?,
-    };
+    let tenant = store.first_tenant_or_create("default", now).await?;
     let apps = store.apps().await?;
     let wanted = match &creds.app_id {
         Some(id) => !apps.iter().any(|a| &a.app_id == id),
@@ -95,9 +92,15 @@ pub async fn bootstrap(store: &Store, creds: &Bootstrap, now: i64) -> Result<Boo
         return Ok(Bootstrapped::Existing);
     }
     let scopes: Vec<String> = DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect();
-    let created = store
+    let created = match store
         .create_app(tenant.id, "daka bootstrap app", &scopes, creds.app_id.as_deref(), creds.app_secret.as_deref(), now)
-        .await?;
+        .await
+    {
+        Ok(created) => created,
+        // Another process created the same app a moment ago.
+        Err(daka_store::Error::Conflict { .. }) => return Ok(Bootstrapped::Existing),
+        Err(e) => return Err(e),
+    };
     Ok(Bootstrapped::Created { tenant_key: tenant.tenant_key, app_id: created.app.app_id, app_secret: created.secret })
 }
 

@@ -133,6 +133,34 @@ impl Store {
         Ok(tenant)
     }
 
+    /// The first tenant, created with `name` when there is none — once, even when several
+    /// processes start at the same moment on one PostgreSQL database.
+    pub async fn first_tenant_or_create(&self, name: &str, now: i64) -> Result<Tenant> {
+        /// Advisory-lock key of bootstrap (person ids, also used as lock keys, have 19 digits).
+        const BOOTSTRAP_LOCK: i64 = 1;
+        let mut w = self.write().await?;
+        self.lock_people(&mut w.tx, &[BOOTSTRAP_LOCK]).await?;
+        let row = sqlx::query("SELECT id, tenant_key, name FROM tenants ORDER BY created_at, id LIMIT 1")
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        let tenant = match row {
+            Some(r) => Tenant { id: r.try_get(0)?, tenant_key: r.try_get(1)?, name: r.try_get(2)? },
+            None => {
+                let tenant = Tenant { id: self.next_id(), tenant_key: random_hex(8), name: name.to_owned() };
+                sqlx::query("INSERT INTO tenants (id, tenant_key, name, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(tenant.id)
+                    .bind(&tenant.tenant_key)
+                    .bind(&tenant.name)
+                    .bind(now)
+                    .execute(&mut *w.tx)
+                    .await?;
+                tenant
+            }
+        };
+        w.commit().await?;
+        Ok(tenant)
+    }
+
     /// Every tenant, oldest first.
     pub async fn tenants(&self) -> Result<Vec<Tenant>> {
         let rows = sqlx::query("SELECT id, tenant_key, name FROM tenants ORDER BY created_at, id")
@@ -175,7 +203,7 @@ impl Store {
         if exists.is_some() {
             return Err(Error::Conflict { field: "app_id", value: app_id });
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO apps (app_id, tenant_id, name, secret_salt, secret_hash, scopes, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -187,7 +215,13 @@ impl Store {
         .bind(scopes.join(" "))
         .bind(now)
         .execute(&mut *w.tx)
-        .await?;
+        .await;
+        if let Err(sqlx::Error::Database(e)) = &inserted {
+            if e.is_unique_violation() {
+                return Err(Error::Conflict { field: "app_id", value: app_id });
+            }
+        }
+        inserted?;
         w.commit().await?;
         Ok(NewApp { app: App { app_id, tenant_id, name: name.to_owned(), scopes: scopes.to_vec() }, secret })
     }
