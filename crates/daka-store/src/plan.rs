@@ -4,6 +4,7 @@
 //! over every other rule (no pairs: a rest day); schedule entries of another group are ignored.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use daka_engine::{DayKind, DayPlan, FreeRule};
 use daka_types::attendance::groups::Group;
@@ -41,7 +42,7 @@ pub struct ResolvedDay {
 pub(crate) struct Resolver {
     tenant_id: i64,
     days: HashMap<(i64, Date), ResolvedDay>,
-    groups: HashMap<(i64, i32), Option<Group>>,
+    groups: HashMap<(i64, i32), Option<Arc<Group>>>,
     shifts: HashMap<(i64, i32), Option<daka_engine::Shift>>,
     memberships: HashMap<i64, (i32, i32, Vec<Membership>)>,
     schedules: HashMap<i64, (i32, i32, HashMap<i32, ScheduleEntry>)>,
@@ -70,11 +71,12 @@ impl Resolver {
         Ok(resolved)
     }
 
-    async fn group(&mut self, conn: &mut AnyConnection, group_id: i64, day: i32) -> Result<Option<Group>> {
+    /// The group's rules on `day`, shared: a group carries every member id, so it is never copied.
+    async fn group(&mut self, conn: &mut AnyConnection, group_id: i64, day: i32) -> Result<Option<Arc<Group>>> {
         if let Some(g) = self.groups.get(&(group_id, day)) {
             return Ok(g.clone());
         }
-        let g = Store::group_on(&mut *conn, group_id, day).await?;
+        let g = Store::group_on(&mut *conn, group_id, day).await?.map(Arc::new);
         self.groups.insert((group_id, day), g.clone());
         Ok(g)
     }
@@ -121,7 +123,7 @@ impl Resolver {
             Some((group_id, _)) => self.group(conn, group_id, n).await?,
             None => None,
         };
-        Ok(group.and_then(|g| g.time_zone.and_then(|z| TimeZone::get(&z).ok())).unwrap_or_else(default_zone))
+        Ok(group.and_then(|g| g.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok())).unwrap_or_else(default_zone))
     }
 
     async fn membership(&mut self, conn: &mut AnyConnection, person_id: i64, day: i32) -> Result<Option<(i64, bool)>> {
