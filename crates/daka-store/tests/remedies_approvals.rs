@@ -1,6 +1,8 @@
 //! Remedies and approvals through the store: policy checks, lifecycle, effect on results,
 //! supplement precedence, and their events.
 
+mod common;
+
 use daka_store::approvals::{ApprovalKind, NewApproval};
 use daka_store::events::{USER_FLOW_CREATED, USER_TASK_UPDATED};
 use daka_store::people::{IdKind, NewPerson, Person};
@@ -26,9 +28,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.expect("open store");
+    let (dir, store) = common::fresh_store().await;
     let setup = MON - 30 * 24 * HOUR;
     let tenant = store.create_tenant("t", setup).await.expect("tenant").id;
     let shift = Shift {

@@ -1,5 +1,7 @@
 //! Results end to end through the store: rules + punches → results and their events.
 
+mod common;
+
 use daka_store::events::USER_TASK_UPDATED;
 use daka_store::people::{IdKind, NewPerson};
 use daka_store::punches::PunchImport;
@@ -13,10 +15,7 @@ const HOUR: i64 = 3600;
 const MIN: i64 = 60;
 
 async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-    let store = Store::open(&url).await.expect("open store");
-    (dir, store)
+    common::fresh_store().await
 }
 
 fn nine_to_six() -> Shift {
