@@ -9,7 +9,10 @@ pub mod user_flows;
 pub mod user_task_remedys;
 pub mod user_tasks;
 
-use daka_store::people::IdKind;
+use daka_store::people::{IdKind, Person};
+
+use crate::error::ApiResult;
+use crate::state::AppState;
 use daka_types::attendance::EmployeeType;
 
 /// The person attribute an `employee_type` names.
@@ -40,4 +43,40 @@ pub fn instant(field: &str, value: Option<&str>) -> Result<i64, crate::error::Ap
         .ok()
         .filter(|t| (0..=253_402_300_799).contains(t))
         .ok_or_else(|| crate::error::ApiError::Invalid(format!("{field} must be a string of Unix seconds, got {v:?}")))
+}
+
+/// The people each id names — its current holder, or every holder with `include_terminated` —
+/// in request order with the id that named them, and the ids that name nobody.
+pub async fn people_named(
+    state: &AppState,
+    tenant_id: i64,
+    kind: IdKind,
+    ids: &[String],
+    include_terminated: bool,
+) -> ApiResult<(Vec<(String, Person)>, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for id in ids {
+        let people = state.store.people_for_id(tenant_id, kind, id, include_terminated).await?;
+        if people.is_empty() {
+            unknown.push(id.clone());
+        }
+        found.extend(people.into_iter().map(|p| (id.clone(), p)));
+    }
+    Ok((found, unknown))
+}
+
+/// As [`people_named`], but an id naming nobody fails the request (1220004).
+pub async fn known_people(
+    state: &AppState,
+    tenant_id: i64,
+    kind: IdKind,
+    ids: &[String],
+    include_terminated: bool,
+) -> ApiResult<Vec<Person>> {
+    let (found, unknown) = people_named(state, tenant_id, kind, ids, include_terminated).await?;
+    if !unknown.is_empty() {
+        return Err(daka_store::Error::UnknownUsers(unknown).into());
+    }
+    Ok(found.into_iter().map(|(_, p)| p).collect())
 }

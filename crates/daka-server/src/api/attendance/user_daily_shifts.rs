@@ -131,18 +131,7 @@ pub async fn query(
             "check_date_to: the span from check_date_from must not exceed {MAX_QUERY_SPAN} days, got {span}"
         )));
     }
-    let mut people = Vec::new();
-    let mut unknown = Vec::new();
-    for id in &ids {
-        let found = state.store.people_for_id(caller.tenant_id, kind, id, false).await?;
-        if found.is_empty() {
-            unknown.push(id.clone());
-        }
-        people.extend(found);
-    }
-    if !unknown.is_empty() {
-        return Err(daka_store::Error::UnknownUsers(unknown).into());
-    }
+    let people = super::known_people(&state, caller.tenant_id, kind, &ids, false).await?;
     let person_ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let rows = daka_store::Store::schedules_between(state.store.pool(), &person_ids, from, to).await?;
     let user_daily_shifts = rows

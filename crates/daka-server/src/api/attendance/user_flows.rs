@@ -9,7 +9,7 @@ use daka_store::punches::{PunchImport, PunchView};
 use daka_types::attendance::user_flows::*;
 use daka_types::Envelope;
 
-use super::{id_kind, instant, user_ids};
+use super::{id_kind, instant, known_people, user_ids};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{attendance_body, Params};
 use crate::state::AppState;
@@ -152,18 +152,7 @@ pub async fn query(
     if from > to {
         return Err(ApiError::Invalid("check_time_from must not be after check_time_to".into()));
     }
-    let mut people = Vec::new();
-    let mut unknown = Vec::new();
-    for id in &ids {
-        let found = state.store.people_for_id(caller.tenant_id, kind, id, include_terminated).await?;
-        if found.is_empty() {
-            unknown.push(id.clone());
-        }
-        people.extend(found);
-    }
-    if !unknown.is_empty() {
-        return Err(daka_store::Error::UnknownUsers(unknown).into());
-    }
+    let people = known_people(&state, caller.tenant_id, kind, &ids, include_terminated).await?;
     let person_ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let punches = state.store.punches_of(&person_ids, from, to).await?;
     let mut results = Vec::with_capacity(punches.len());

@@ -109,18 +109,7 @@ pub async fn query(
     if !(0..=4).contains(&status) {
         return Err(ApiError::Invalid(format!("status must be 0 to 4, got {status}")));
     }
-    let mut people: Vec<Person> = Vec::new();
-    let mut unknown = Vec::new();
-    for id in &ids {
-        let found = state.store.people_for_id(caller.tenant_id, kind, id, false).await?;
-        if found.is_empty() {
-            unknown.push(id.clone());
-        }
-        people.extend(found);
-    }
-    if !unknown.is_empty() {
-        return Err(daka_store::Error::UnknownUsers(unknown).into());
-    }
+    let people = super::known_people(&state, caller.tenant_id, kind, &ids, false).await?;
     let person_ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let remedies = state.store.remedies_of(&person_ids, from, to, status).await?;
     let user_remedys = remedies

@@ -114,17 +114,7 @@ pub async fn query(
     }
     let overtime = req.need_overtime_result.unwrap_or(false);
     let now = state.now();
-    let mut invalid = Vec::new();
-    let mut found = Vec::new();
-    for id in &ids {
-        let people = state.store.people_for_id(caller.tenant_id, kind, id, include_terminated).await?;
-        if people.is_empty() {
-            invalid.push(id.clone());
-        }
-        for p in people {
-            found.push((id.clone(), p));
-        }
-    }
+    let (found, invalid) = super::people_named(&state, caller.tenant_id, kind, &ids, include_terminated).await?;
     if !invalid.is_empty() && !ignore_invalid {
         return Err(daka_store::Error::UnknownUsers(invalid).into());
     }
