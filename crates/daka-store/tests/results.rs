@@ -37,6 +37,20 @@ fn nine_to_six() -> Shift {
     }
 }
 
+/// A fixed group in Asia/Shanghai, no holiday calendar, with "u1" as its only member.
+fn office_group(punch_day_shift_ids: Vec<String>) -> Group {
+    Group {
+        group_name: Some("office".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        calendar_id: Some(0),
+        bind_user_ids: Some(vec!["u1".into()]),
+        group_leader_ids: Some(vec!["u1".into()]),
+        punch_day_shift_ids: Some(punch_day_shift_ids),
+        ..Group::default()
+    }
+}
+
 fn punch(user: &str, at: i64) -> PunchImport {
     PunchImport {
         user_id: user.into(),
@@ -63,24 +77,8 @@ async fn fixed_group_results_follow_punches_and_time() {
         .expect("person");
     let shift = store.save_shift(tenant.id, nine_to_six(), setup).await.expect("shift");
     let sid = shift.shift_id.clone().expect("shift id");
-    let group = Group {
-        group_name: Some("office".into()),
-        time_zone: Some("Asia/Shanghai".into()),
-        group_type: Some(0),
-        calendar_id: Some(0),
-        bind_user_ids: Some(vec!["u1".into()]),
-        group_leader_ids: Some(vec!["u1".into()]),
-        punch_day_shift_ids: Some(vec![
-            sid.clone(),
-            sid.clone(),
-            sid.clone(),
-            sid.clone(),
-            sid.clone(),
-            "0".into(),
-            "0".into(),
-        ]),
-        ..Group::default()
-    };
+    let group =
+        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
     store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
 
     // Monday: in at 09:12:30 (late 12 > 5), out at 18:03. Evaluated on Saturday.
@@ -144,16 +142,7 @@ async fn todo_becomes_lack_when_the_window_closes() {
         .expect("person");
     let shift = store.save_shift(tenant.id, nine_to_six(), MON - 86_400).await.expect("shift");
     let sid = shift.shift_id.expect("id");
-    let group = Group {
-        group_name: Some("office".into()),
-        time_zone: Some("Asia/Shanghai".into()),
-        group_type: Some(0),
-        calendar_id: Some(0),
-        bind_user_ids: Some(vec!["u1".into()]),
-        group_leader_ids: Some(vec!["u1".into()]),
-        punch_day_shift_ids: Some(vec![sid.clone(); 7]),
-        ..Group::default()
-    };
+    let group = office_group(vec![sid.clone(); 7]);
     store.save_group(tenant.id, IdKind::UserId, group, MON - 86_400).await.expect("group");
     // 10:00 Monday: the check-in window is still open (until the 13:30 midpoint).
     let morning = MON + 10 * HOUR;
@@ -187,24 +176,8 @@ async fn a_month_read_has_every_day_even_without_punches() {
         .expect("person");
     let shift = store.save_shift(tenant.id, nine_to_six(), MON).await.expect("shift");
     let sid = shift.shift_id.expect("id");
-    let group = Group {
-        group_name: Some("office".into()),
-        time_zone: Some("Asia/Shanghai".into()),
-        group_type: Some(0),
-        calendar_id: Some(0),
-        bind_user_ids: Some(vec!["u1".into()]),
-        group_leader_ids: Some(vec!["u1".into()]),
-        punch_day_shift_ids: Some(vec![
-            sid.clone(),
-            sid.clone(),
-            sid.clone(),
-            sid.clone(),
-            sid.clone(),
-            "0".into(),
-            "0".into(),
-        ]),
-        ..Group::default()
-    };
+    let group =
+        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
     // The group is created after the month: its rules still apply to the month (since always).
     let now = MON + 60 * 24 * HOUR;
     store.save_group(tenant.id, IdKind::UserId, group, now).await.expect("group");
