@@ -137,11 +137,16 @@ impl Store {
         let mut ids = person_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        for id in ids {
-            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+        for chunk in ids.chunks(1000) {
+            // One statement; the sorted subquery makes the locks be taken in id order.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT count(pg_advisory_xact_lock(id)) FROM \
+                 (SELECT id FROM unnest(ARRAY[{}]::bigint[]) AS t(id) ORDER BY id) AS sorted",
+                crate::bulk::id_list(chunk)
+            )))
+            .persistent(false)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }

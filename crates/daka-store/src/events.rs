@@ -4,6 +4,7 @@
 use serde_json::Value;
 use sqlx::{Any, Row, Transaction};
 
+use crate::bulk;
 use crate::ids::random_hex;
 use crate::{Result, Store};
 
@@ -11,6 +12,16 @@ use crate::{Result, Store};
 pub const USER_FLOW_CREATED: &str = "attendance.user_flow.created_v1";
 /// `attendance.user_task.updated_v1`: a result changed.
 pub const USER_TASK_UPDATED: &str = "attendance.user_task.updated_v1";
+
+/// An event record to append.
+pub(crate) struct NewEvent<'a> {
+    /// Tenant whose apps receive it.
+    pub tenant_id: i64,
+    /// Event type.
+    pub event_type: &'a str,
+    /// The `event` body, JSON.
+    pub payload: String,
+}
 
 /// A stored event record.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,18 +50,34 @@ impl Store {
         payload: &Value,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(self.next_id())
-        .bind(tenant_id)
-        .bind(random_hex(16))
-        .bind(event_type)
-        .bind(now.saturating_mul(1000))
-        .bind(payload.to_string())
-        .execute(&mut **tx)
-        .await?;
+        self.record_events(tx, &[NewEvent { tenant_id, event_type, payload: payload.to_string() }], now).await
+    }
+
+    /// Appends event records inside `tx`, in order, with a few multi-row statements.
+    pub(crate) async fn record_events(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        events: &[NewEvent<'_>],
+        now: i64,
+    ) -> Result<()> {
+        const COLUMNS: usize = 6;
+        for chunk in events.chunks(bulk::rows_per_statement(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) VALUES {}",
+                bulk::values(chunk.len(), COLUMNS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(self.next_id())
+                    .bind(e.tenant_id)
+                    .bind(random_hex(16))
+                    .bind(e.event_type)
+                    .bind(now.saturating_mul(1000))
+                    .bind(e.payload.as_str());
+            }
+            q.execute(&mut **tx).await?;
+        }
         Ok(())
     }
 

@@ -797,30 +797,37 @@ impl Store {
         row.map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)? != 0))).transpose()
     }
 
-    /// Memberships of a person overlapping `[from, to]`, by start day.
+    /// Memberships of the given people overlapping `[from, to]`: (person, membership), by person
+    /// and start day.
     pub async fn memberships_between<'e, E: Executor<'e, Database = Any>>(
         exec: E,
-        person_id: i64,
+        person_ids: &[i64],
         from: i32,
         to: i32,
-    ) -> Result<Vec<Membership>> {
-        let rows = sqlx::query(
-            "SELECT from_day, to_day, group_id, need_punch FROM memberships WHERE person_id = $1 \
-             AND from_day <= $2 AND (to_day IS NULL OR to_day >= $3) ORDER BY from_day",
-        )
-        .bind(person_id)
+    ) -> Result<Vec<(i64, Membership)>> {
+        if person_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT person_id, from_day, to_day, group_id, need_punch FROM memberships WHERE person_id IN ({}) \
+             AND from_day <= $1 AND (to_day IS NULL OR to_day >= $2) ORDER BY person_id, from_day",
+            crate::bulk::id_list(person_ids)
+        )))
         .bind(to)
         .bind(from)
         .fetch_all(exec)
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(Membership {
-                    from_day: r.try_get(0)?,
-                    to_day: r.try_get(1)?,
-                    group_id: r.try_get(2)?,
-                    need_punch: r.try_get::<i64, _>(3)? != 0,
-                })
+                Ok((
+                    r.try_get(0)?,
+                    Membership {
+                        from_day: r.try_get(1)?,
+                        to_day: r.try_get(2)?,
+                        group_id: r.try_get(3)?,
+                        need_punch: r.try_get::<i64, _>(4)? != 0,
+                    },
+                ))
             })
             .collect()
     }
@@ -1103,7 +1110,12 @@ mod tests {
         assert_eq!(Store::membership_on(store.pool(), p, TODAY).await.unwrap(), Some((g1, true)));
         assert_eq!(Store::membership_on(store.pool(), p, TOMORROW).await.unwrap(), Some((g2, true)));
         assert_eq!(Store::membership_on(store.pool(), q, 20220101).await.unwrap(), Some((g2, true)));
-        let ms = Store::memberships_between(store.pool(), p, 20240101, 20241231).await.unwrap();
+        let ms: Vec<_> = Store::memberships_between(store.pool(), &[p], 20240101, 20241231)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
         assert_eq!(ms.len(), 2);
         assert_eq!((ms[0].group_id, ms[0].to_day), (g1, Some(TODAY)));
         assert_eq!((ms[1].group_id, ms[1].from_day, ms[1].to_day), (g2, TOMORROW, None));

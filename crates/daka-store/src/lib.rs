@@ -7,10 +7,12 @@
 
 pub mod approvals;
 pub mod apps;
+mod bulk;
 pub mod calendars;
 mod db;
 pub mod deliveries;
 mod error;
+mod evaluation;
 pub mod events;
 pub mod groups;
 pub mod ids;

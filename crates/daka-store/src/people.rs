@@ -258,6 +258,32 @@ impl Store {
         holders(exec, tenant_id, kind, id).await
     }
 
+    /// Every holder of each of `ids`, oldest first: id → holders (ids nobody holds are absent).
+    pub async fn holders_of_many(
+        conn: &mut sqlx::AnyConnection,
+        tenant_id: i64,
+        kind: IdKind,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<Person>>> {
+        let mut out: std::collections::HashMap<String, Vec<Person>> = std::collections::HashMap::new();
+        let column = kind.column();
+        for chunk in ids.chunks(crate::bulk::rows_per_statement(1) - 1) {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM people WHERE tenant_id = $1 AND {column} IN ({}) ORDER BY created_at, id",
+                (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).persistent(false);
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for row in q.fetch_all(&mut *conn).await?.iter() {
+                let person = person_from_row(row)?;
+                out.entry(person.id_of(kind).to_owned()).or_default().push(person);
+            }
+        }
+        Ok(out)
+    }
+
     /// People by internal id.
     pub async fn people_by_ids<'e, E: Executor<'e, Database = Any>>(exec: E, ids: &[i64]) -> Result<Vec<Person>> {
         if ids.is_empty() {

@@ -46,6 +46,7 @@ pub(crate) struct Resolver {
     shifts: HashMap<(i64, i32), Option<daka_engine::Shift>>,
     memberships: HashMap<i64, (i32, i32, Vec<Membership>)>,
     schedules: HashMap<i64, (i32, i32, HashMap<i32, ScheduleEntry>)>,
+    calendar_days: HashMap<(i64, i32), Option<bool>>,
 }
 
 impl Resolver {
@@ -58,6 +59,7 @@ impl Resolver {
             shifts: HashMap::new(),
             memberships: HashMap::new(),
             schedules: HashMap::new(),
+            calendar_days: HashMap::new(),
         }
     }
 
@@ -91,16 +93,42 @@ impl Resolver {
         Ok(s)
     }
 
-    /// Loads a person's memberships for `first..=last` in one query, so resolving those days
-    /// needs no membership look-up each.
-    pub async fn prefetch(&mut self, conn: &mut AnyConnection, person_id: i64, first: Date, last: Date) -> Result<()> {
+    /// Loads the memberships and schedules of several people for `first..=last` in two queries,
+    /// so resolving those days needs no look-up per person-day.
+    pub async fn prefetch(
+        &mut self,
+        conn: &mut AnyConnection,
+        person_ids: &[i64],
+        first: Date,
+        last: Date,
+    ) -> Result<()> {
         let (from, to) = (day_number(first), day_number(last));
-        let memberships = Store::memberships_between(&mut *conn, person_id, from, to).await?;
-        self.memberships.insert(person_id, (from, to, memberships));
-        let schedules = Store::schedules_between(&mut *conn, &[person_id], from, to).await?;
-        let entries = schedules.into_iter().map(|s| (s.day, s.entry)).collect();
-        self.schedules.insert(person_id, (from, to, entries));
+        let mut memberships: HashMap<i64, Vec<Membership>> = person_ids.iter().map(|&p| (p, Vec::new())).collect();
+        for (person, m) in Store::memberships_between(&mut *conn, person_ids, from, to).await? {
+            memberships.entry(person).or_default().push(m);
+        }
+        let mut schedules: HashMap<i64, HashMap<i32, ScheduleEntry>> =
+            person_ids.iter().map(|&p| (p, HashMap::new())).collect();
+        for s in Store::schedules_between(&mut *conn, person_ids, from, to).await? {
+            schedules.entry(s.person_id).or_default().insert(s.day, s.entry);
+        }
+        for (person, list) in memberships {
+            self.memberships.insert(person, (from, to, list));
+        }
+        for (person, entries) in schedules {
+            self.schedules.insert(person, (from, to, entries));
+        }
         Ok(())
+    }
+
+    /// Whether a custom calendar marks `day` a holiday (`Some(true)`) or a working day.
+    async fn calendar_day(&mut self, conn: &mut AnyConnection, calendar_id: i64, day: i32) -> Result<Option<bool>> {
+        if let Some(v) = self.calendar_days.get(&(calendar_id, day)) {
+            return Ok(*v);
+        }
+        let v = Store::custom_calendar_day(&mut *conn, calendar_id, day).await?;
+        self.calendar_days.insert((calendar_id, day), v);
+        Ok(v)
     }
 
     async fn schedule(&mut self, conn: &mut AnyConnection, person_id: i64, day: i32) -> Result<Option<ScheduleEntry>> {
@@ -151,7 +179,7 @@ impl Resolver {
             shift_id,
         };
         let custom = match group.new_calendar_id.as_deref().and_then(|c| c.trim().parse::<i64>().ok()) {
-            Some(id) => Store::custom_calendar_day(&mut *conn, id, n).await?,
+            Some(id) => self.calendar_day(conn, id, n).await?,
             None => None,
         };
         let schedule = self.schedule(conn, person_id, n).await?.filter(|e| e.group_id == group_id);

@@ -1,12 +1,13 @@
 //! Punch records (打卡流水): import, read, delete.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::events::USER_FLOW_CREATED;
+use crate::bulk;
+use crate::events::{NewEvent, USER_FLOW_CREATED};
 use crate::people::{IdKind, Person};
 use crate::{Error, Result, Store};
 
@@ -104,6 +105,14 @@ pub struct PunchView {
     pub creator: Person,
 }
 
+/// Where an import record's answer comes from.
+enum Answer {
+    /// A punch stored before this import, by idempotency key.
+    Known(String),
+    /// A punch of this import, by index.
+    Fresh(usize),
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOutcome {
@@ -167,7 +176,8 @@ impl Store {
     /// time, stores the new ones with their `user_flow.created` event records in one transaction,
     /// and returns originals for repeated idempotency keys. Records whose ids name nobody are
     /// reported in `failed`; when every record fails nothing is written and
-    /// [`Error::UnknownUsers`] is returned.
+    /// [`Error::UnknownUsers`] is returned. A batch costs a fixed number of statements (look-ups
+    /// by `IN (…)`, multi-row inserts, one recompute of every touched person-day).
     pub async fn import_punches(
         &self,
         tenant_id: i64,
@@ -176,37 +186,38 @@ impl Store {
         now: i64,
     ) -> Result<ImportOutcome> {
         let mut w = self.write().await?;
+        let mut ids: Vec<String> = records.iter().flat_map(|r| [r.user_id.clone(), r.creator_id.clone()]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let holders = Store::holders_of_many(&mut w.tx, tenant_id, kind, &ids).await?;
+        let mut keys: Vec<String> =
+            records.iter().filter_map(|r| r.idempotent_id.clone().filter(|k| !k.is_empty())).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut known = self.punches_by_keys(&mut w.tx, tenant_id, &keys).await?;
         let mut outcome = ImportOutcome::default();
-        let mut holders: HashMap<String, Vec<Person>> = HashMap::new();
-        let mut seen_keys: HashMap<String, usize> = HashMap::new();
-        let mut created: Vec<(i64, i64)> = Vec::new();
+        let mut fresh: Vec<PunchView> = Vec::new();
+        let mut fresh_keys: HashMap<String, usize> = HashMap::new();
+        let mut answers: Vec<Answer> = Vec::with_capacity(records.len());
         for rec in records {
-            for id in [&rec.user_id, &rec.creator_id] {
-                if !holders.contains_key(id) {
-                    let found = Store::holders_of(&mut *w.tx, tenant_id, kind, id).await?;
-                    holders.insert(id.clone(), found);
-                }
-            }
-            let at =
-                |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)).cloned());
+            let at = |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)));
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else {
                 outcome.failed.push((rec.user_id.clone(), rec.creator_id.clone()));
                 continue;
             };
             let key = rec.idempotent_id.clone().filter(|k| !k.is_empty());
             if let Some(k) = &key {
-                if let Some(&i) = seen_keys.get(k) {
-                    let original = outcome.stored[i].clone();
-                    outcome.stored.push(original);
+                if known.contains_key(k) {
+                    answers.push(Answer::Known(k.clone()));
                     continue;
                 }
-                if let Some(view) = self.punch_by_key(&mut w.tx, tenant_id, k).await? {
-                    seen_keys.insert(k.clone(), outcome.stored.len());
-                    outcome.stored.push(view);
+                if let Some(&i) = fresh_keys.get(k) {
+                    answers.push(Answer::Fresh(i));
                     continue;
                 }
-                seen_keys.insert(k.clone(), outcome.stored.len());
+                fresh_keys.insert(k.clone(), fresh.len());
             }
+            answers.push(Answer::Fresh(fresh.len()));
             let punch = Punch {
                 record_id: self.next_id(),
                 tenant_id,
@@ -228,29 +239,47 @@ impl Store {
                 latitude: rec.latitude,
                 imported: true,
             };
-            if !self.insert_punch(&mut w.tx, &punch, now).await? {
-                // Another process stored this key since we looked (it waited for that commit):
-                // answer with its original, like a repeated request.
-                let k = punch.idempotent_id.as_deref().unwrap_or_default();
-                let original = self
-                    .punch_by_key(&mut w.tx, tenant_id, k)
-                    .await?
-                    .ok_or_else(|| Error::Corrupt(format!("punch with idempotent_id {k:?} vanished")))?;
-                outcome.stored.push(original);
-                continue;
-            }
-            created.push((punch.person_id, punch.check_time));
-            self.record_event(&mut w.tx, tenant_id, USER_FLOW_CREATED, &flow_created_event(&punch, &person), now)
-                .await?;
-            outcome.stored.push(PunchView { punch, person, creator });
+            fresh.push(PunchView { punch, person: person.clone(), creator: creator.clone() });
         }
-        if outcome.stored.is_empty() && !outcome.failed.is_empty() {
+        if answers.is_empty() && !outcome.failed.is_empty() {
             return Err(Error::UnknownUsers(outcome.failed.iter().map(|(u, c)| format!("{u}-{c}")).collect()));
         }
-        let touched: Vec<(i64, i64)> = created.iter().map(|p| (p.0, p.1)).collect();
+        let punches: Vec<&Punch> = fresh.iter().map(|v| &v.punch).collect();
+        let inserted = self.insert_punches(&mut w.tx, &punches, now).await?;
+        // Keys another process stored since we looked (the insert waited for its commit): answer
+        // with its originals, like repeated requests.
+        let raced: Vec<String> = fresh
+            .iter()
+            .filter(|v| !inserted.contains(&v.punch.record_id))
+            .filter_map(|v| v.punch.idempotent_id.clone())
+            .collect();
+        if !raced.is_empty() {
+            known.extend(self.punches_by_keys(&mut w.tx, tenant_id, &raced).await?);
+        }
+        let created: Vec<&PunchView> = fresh.iter().filter(|v| inserted.contains(&v.punch.record_id)).collect();
+        let events: Vec<NewEvent<'_>> = created
+            .iter()
+            .map(|v| NewEvent {
+                tenant_id,
+                event_type: USER_FLOW_CREATED,
+                payload: flow_created_event(&v.punch, &v.person).to_string(),
+            })
+            .collect();
+        self.record_events(&mut w.tx, &events, now).await?;
+        let touched: Vec<(i64, i64)> = created.iter().map(|v| (v.punch.person_id, v.punch.check_time)).collect();
         let affected = self.days_touched(&mut w.tx, tenant_id, &touched).await?;
         self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
         w.commit().await?;
+        for answer in answers {
+            let view = match answer {
+                Answer::Known(k) => known.get(&k).cloned(),
+                Answer::Fresh(i) => fresh.get(i).and_then(|v| match &v.punch.idempotent_id {
+                    Some(k) if !inserted.contains(&v.punch.record_id) => known.get(k).cloned(),
+                    _ => Some(v.clone()),
+                }),
+            };
+            outcome.stored.push(view.ok_or_else(|| Error::Corrupt("punch vanished during import".into()))?);
+        }
         Ok(outcome)
     }
 
@@ -258,63 +287,99 @@ impl Store {
     /// same idempotency key exists (on PostgreSQL, after waiting for a concurrent writer of that
     /// key to commit).
     pub(crate) async fn insert_punch(&self, tx: &mut Transaction<'static, Any>, p: &Punch, now: i64) -> Result<bool> {
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO punches ({COLUMNS}, created_at) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-             ON CONFLICT (tenant_id, idempotent_id) DO NOTHING"
-        )))
-        .bind(p.record_id)
-        .bind(p.tenant_id)
-        .bind(p.person_id)
-        .bind(p.creator_id)
-        .bind(p.check_time)
-        .bind(p.kind)
-        .bind(&p.location_name)
-        .bind(&p.comment)
-        .bind(p.ssid.as_deref())
-        .bind(p.bssid.as_deref())
-        .bind(i64::from(p.is_field))
-        .bind(i64::from(p.is_wifi))
-        .bind(serde_json::to_string(&p.photo_urls).unwrap_or_else(|_| "[]".into()))
-        .bind(p.device_id.as_deref())
-        .bind(p.external_id.as_deref())
-        .bind(p.idempotent_id.as_deref())
-        .bind(p.longitude)
-        .bind(p.latitude)
-        .bind(i64::from(p.imported))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(!self.insert_punches(tx, &[p], now).await?.is_empty())
     }
 
-    async fn punch_by_key(
+    /// Inserts punch rows inside `tx` with multi-row statements; returns the record ids inserted
+    /// (rows whose idempotency key already exists are skipped, see [`Store::insert_punch`]).
+    async fn insert_punches(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        punches: &[&Punch],
+        now: i64,
+    ) -> Result<HashSet<i64>> {
+        const WIDTH: usize = 20;
+        let mut inserted = HashSet::with_capacity(punches.len());
+        for chunk in punches.chunks(bulk::rows_per_statement(WIDTH)) {
+            let sql = format!(
+                "INSERT INTO punches ({COLUMNS}, created_at) VALUES {} \
+                 ON CONFLICT (tenant_id, idempotent_id) DO NOTHING RETURNING record_id",
+                bulk::values(chunk.len(), WIDTH)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for p in chunk {
+                q = q
+                    .bind(p.record_id)
+                    .bind(p.tenant_id)
+                    .bind(p.person_id)
+                    .bind(p.creator_id)
+                    .bind(p.check_time)
+                    .bind(p.kind)
+                    .bind(p.location_name.as_str())
+                    .bind(p.comment.as_str())
+                    .bind(p.ssid.as_deref())
+                    .bind(p.bssid.as_deref())
+                    .bind(i64::from(p.is_field))
+                    .bind(i64::from(p.is_wifi))
+                    .bind(serde_json::to_string(&p.photo_urls).unwrap_or_else(|_| "[]".into()))
+                    .bind(p.device_id.as_deref())
+                    .bind(p.external_id.as_deref())
+                    .bind(p.idempotent_id.as_deref())
+                    .bind(p.longitude)
+                    .bind(p.latitude)
+                    .bind(i64::from(p.imported))
+                    .bind(now);
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                inserted.insert(row.try_get::<i64, _>(0)?);
+            }
+        }
+        Ok(inserted)
+    }
+
+    /// Stored punches of a tenant by idempotency key, with their people: key → punch.
+    async fn punches_by_keys(
         &self,
         tx: &mut Transaction<'static, Any>,
         tenant_id: i64,
-        key: &str,
-    ) -> Result<Option<PunchView>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM punches WHERE tenant_id = $1 AND idempotent_id = $2"
-        )))
-        .bind(tenant_id)
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?;
-        match row {
-            None => Ok(None),
-            Some(r) => {
-                let punch = punch_from_row(&r)?;
-                Ok(Some(self.view(&mut **tx, punch).await?))
+        keys: &[String],
+    ) -> Result<HashMap<String, PunchView>> {
+        let mut punches = Vec::new();
+        for chunk in keys.chunks(bulk::rows_per_statement(1) - 1) {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM punches WHERE tenant_id = $1 AND idempotent_id IN ({})",
+                (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).persistent(false);
+            for k in chunk {
+                q = q.bind(k.as_str());
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                punches.push(punch_from_row(&row)?);
             }
         }
+        let views = self.views(&mut **tx, punches).await?;
+        Ok(views.into_iter().filter_map(|v| Some((v.punch.idempotent_id.clone()?, v))).collect())
     }
 
-    async fn view<'e, E: sqlx::Executor<'e, Database = Any>>(&self, exec: E, punch: Punch) -> Result<PunchView> {
-        let people = Store::people_by_ids(exec, &[punch.person_id, punch.creator_id]).await?;
-        let find =
-            |id: i64| people.iter().find(|p| p.id == id).cloned().ok_or_else(|| Error::Corrupt(format!("person {id}")));
-        Ok(PunchView { person: find(punch.person_id)?, creator: find(punch.creator_id)?, punch })
+    async fn views<'e, E: sqlx::Executor<'e, Database = Any>>(
+        &self,
+        exec: E,
+        punches: Vec<Punch>,
+    ) -> Result<Vec<PunchView>> {
+        if punches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<i64> = punches.iter().flat_map(|p| [p.person_id, p.creator_id]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let people: HashMap<i64, Person> =
+            Store::people_by_ids(exec, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
+        let find = |id: i64| people.get(&id).cloned().ok_or_else(|| Error::Corrupt(format!("person {id}")));
+        punches
+            .into_iter()
+            .map(|punch| Ok(PunchView { person: find(punch.person_id)?, creator: find(punch.creator_id)?, punch }))
+            .collect()
     }
 
     /// One punch of a tenant by record id.
@@ -328,7 +393,7 @@ impl Store {
         .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some(self.view(self.pool(), punch_from_row(&r)?).await?)),
+            Some(r) => Ok(self.views(self.pool(), vec![punch_from_row(&r)?]).await?.pop()),
         }
     }
 
@@ -362,28 +427,47 @@ impl Store {
         let mut deleted = Vec::new();
         let mut failed = Vec::new();
         let mut removed: Vec<(i64, i64)> = Vec::new();
+        let ids: Vec<i64> = record_ids.iter().filter_map(|raw| raw.parse::<i64>().ok()).collect();
+        let mut found: HashMap<i64, (bool, i64, i64)> = HashMap::new();
+        if !ids.is_empty() {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT record_id, imported, person_id, check_time FROM punches WHERE tenant_id = $1 \
+                 AND record_id IN ({})",
+                bulk::id_list(&ids)
+            )))
+            .bind(tenant_id)
+            .persistent(false)
+            .fetch_all(&mut *w.tx)
+            .await?;
+            for r in &rows {
+                found.insert(r.try_get(0)?, (r.try_get::<i64, _>(1)? != 0, r.try_get(2)?, r.try_get(3)?));
+            }
+        }
+        let mut doomed = Vec::new();
         for raw in record_ids {
             let Ok(id) = raw.parse::<i64>() else {
                 failed.push((raw.clone(), "record_id is not a valid record id".to_owned()));
                 continue;
             };
-            let row = sqlx::query(
-                "SELECT imported, person_id, check_time FROM punches WHERE tenant_id = $1 AND record_id = $2",
-            )
-            .bind(tenant_id)
-            .bind(id)
-            .fetch_optional(&mut *w.tx)
-            .await?;
-            match row {
+            match found.remove(&id) {
                 None => failed.push((raw.clone(), "record not found".to_owned())),
-                Some(r) if r.try_get::<i64, _>(0)? == 0 => failed
+                Some((false, _, _)) => failed
                     .push((raw.clone(), "only records imported through the open platform can be deleted".to_owned())),
-                Some(r) => {
-                    sqlx::query("DELETE FROM punches WHERE record_id = $1").bind(id).execute(&mut *w.tx).await?;
-                    removed.push((r.try_get(1)?, r.try_get(2)?));
+                Some((true, person, at)) => {
+                    doomed.push(id);
+                    removed.push((person, at));
                     deleted.push(raw.clone());
                 }
             }
+        }
+        if !doomed.is_empty() {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM punches WHERE record_id IN ({})",
+                bulk::id_list(&doomed)
+            )))
+            .persistent(false)
+            .execute(&mut *w.tx)
+            .await?;
         }
         let affected = self.days_touched(&mut w.tx, tenant_id, &removed).await?;
         self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
@@ -406,15 +490,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let punches = rows.iter().map(punch_from_row).collect::<Result<Vec<_>>>()?;
-        let mut ids: Vec<i64> = punches.iter().flat_map(|p| [p.person_id, p.creator_id]).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let people = Store::people_by_ids(self.pool(), &ids).await?;
-        let find =
-            |id: i64| people.iter().find(|p| p.id == id).cloned().ok_or_else(|| Error::Corrupt(format!("person {id}")));
-        punches
-            .into_iter()
-            .map(|punch| Ok(PunchView { person: find(punch.person_id)?, creator: find(punch.creator_id)?, punch }))
-            .collect()
+        self.views(self.pool(), punches).await
     }
 }

@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 
-use daka_engine::{
-    Absence, AbsenceKind, CheckResult, DayInput, DayPlan, PairOutcome, PendingRemedy, Punch as EnginePunch,
-    PunchSource, Side,
-};
+use daka_engine::{DayInput, DayPlan, PairOutcome, PendingRemedy, Punch as EnginePunch, PunchSource};
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::events::USER_TASK_UPDATED;
+use crate::bulk;
+use crate::evaluation::{approved_absences, evaluate_many, pending_remedies, Evaluated, Job};
+use crate::events::{NewEvent, USER_TASK_UPDATED};
 use crate::people::Person;
 use crate::plan::{ResolvedDay, Resolver};
 use crate::{Error, Result, Store};
@@ -73,33 +72,6 @@ fn maybe_employed(p: &Person, day: Date) -> bool {
     p.employed_from.is_none_or(|f| f < end) && p.left_at.is_none_or(|l| l > start)
 }
 
-fn employed_on(p: &Person, plan: &DayPlan) -> bool {
-    let start = daka_engine::local_instant(plan.day, 0, &plan.time_zone);
-    let end = daka_engine::local_instant(plan.day, 1440, &plan.time_zone);
-    p.employed_from.is_none_or(|f| f < end) && p.left_at.is_none_or(|l| l > start)
-}
-
-/// The earliest instant at which a result would change by time alone (a Todo side closing).
-fn changes_at(input: &DayInput<'_>, records: &[PairOutcome]) -> Option<i64> {
-    let todo = |r: &PairOutcome| r.check_in.result == CheckResult::Todo || r.check_out.result == CheckResult::Todo;
-    if !records.iter().any(todo) {
-        return None;
-    }
-    let outcome = daka_engine::evaluate(input);
-    outcome
-        .explanation
-        .records
-        .iter()
-        .zip(&outcome.records)
-        .flat_map(|(e, r)| {
-            [(&e.on, r.check_in.result), (&e.off, r.check_out.result)]
-                .into_iter()
-                .filter(|(_, res)| *res == CheckResult::Todo)
-                .filter_map(|(side, _)| side.window.as_ref().map(|w| w.closes_at))
-        })
-        .min()
-}
-
 struct Stored {
     result_id: i64,
     time_zone: String,
@@ -148,84 +120,61 @@ impl Store {
         self.lock_people(tx, &ids).await?;
         let mut people = Store::people_by_ids(&mut **tx, &ids).await?;
         people.sort_by_key(|p| p.id);
-        let mut resolver = Resolver::new(tenant_id);
+        let ranges: Vec<(i64, i64, i64)> =
+            people.iter().map(|p| (p.id, i64::from(merged[&p.id].0), i64::from(merged[&p.id].1))).collect();
+        let stored = stored_in(tx, &ranges).await?;
+        let mut jobs = Vec::with_capacity(people.len());
         for person in &people {
             let (from, to) = merged[&person.id];
-            self.recompute_person(tx, &mut resolver, person, from, to, now, cause).await?;
+            let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
+                return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
+            };
+            let runs = days_to_evaluate(stored.get(&person.id), first, last, now, cause);
+            jobs.push(Job { person, runs });
         }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn recompute_person(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        resolver: &mut Resolver,
-        person: &Person,
-        from: i32,
-        to: i32,
-        now: i64,
-        cause: Cause,
-    ) -> Result<()> {
-        let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
-            return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
-        };
-        let stored = stored_results(tx, person.id, from, to).await?;
-        let mut evaluated = Vec::new();
-        for (a, b) in days_to_evaluate(&stored, first, last, now, cause) {
-            evaluated.extend(evaluate_days(tx, resolver, person, a, b, now).await?);
-        }
-        for (resolved, records, changes) in evaluated {
-            let day = day_number(resolved.plan.day);
-            let before = stored.get(&day);
-            let unchanged = before.is_some_and(|s| {
-                s.records == records && s.group_id == resolved.group_id && s.shift_id == resolved.shift_id
+        let mut resolver = Resolver::new(tenant_id);
+        let evaluated = evaluate_many(tx, &mut resolver, &jobs, now).await?;
+        let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
+        let mut rows = Vec::new();
+        let mut events = Vec::new();
+        for e in &evaluated {
+            let day = day_number(e.resolved.plan.day);
+            let before = stored.get(&e.person_id).and_then(|m| m.get(&day));
+            let unchanged = before.is_some_and(|(s, _)| {
+                s.records == e.records && s.group_id == e.resolved.group_id && s.shift_id == e.resolved.shift_id
             });
             if unchanged {
-                sqlx::query("UPDATE results SET changes_at = $1 WHERE person_id = $2 AND day = $3")
-                    .bind(changes)
-                    .bind(person.id)
-                    .bind(day)
-                    .execute(&mut **tx)
-                    .await?;
+                if before.is_some_and(|(_, changes_at)| *changes_at != e.changes_at) {
+                    sqlx::query("UPDATE results SET changes_at = $1 WHERE person_id = $2 AND day = $3")
+                        .bind(e.changes_at)
+                        .bind(e.person_id)
+                        .bind(day)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 continue;
             }
-            let result_id = before.map_or_else(|| self.next_id(), |s| s.result_id);
-            sqlx::query(
-                "INSERT INTO results (person_id, day, tenant_id, result_id, group_id, shift_id, time_zone, records, \
-                 changes_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
-                 time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(person.id)
-            .bind(day)
-            .bind(person.tenant_id)
-            .bind(result_id)
-            .bind(&resolved.group_id)
-            .bind(&resolved.shift_id)
-            .bind(tz_name(&resolved.plan))
-            .bind(serde_json::to_string(&records).map_err(|e| Error::Corrupt(e.to_string()))?)
-            .bind(changes)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-            let changes_list = status_changes(before.map(|s| s.records.as_slice()), &records);
+            let result_id = before.map_or_else(|| self.next_id(), |(s, _)| s.result_id);
+            let changes_list = status_changes(before.map(|(s, _)| s.records.as_slice()), &e.records);
             if !changes_list.is_empty() && (before.is_some() || cause != Cause::Time) {
+                let person =
+                    by_id.get(&e.person_id).ok_or_else(|| Error::Corrupt(format!("person {}", e.person_id)))?;
                 let payload = json!({
                     "employee_id": person.user_id,
                     "employee_no": person.employee_no.clone().unwrap_or_default(),
-                    "group_id": resolved.group_id,
-                    "shift_id": resolved.shift_id,
+                    "group_id": e.resolved.group_id,
+                    "shift_id": e.resolved.shift_id,
                     "date": day,
-                    "time_zone": tz_name(&resolved.plan),
+                    "time_zone": tz_name(&e.resolved.plan),
                     "task_id": result_id.to_string(),
                     "status_changes": changes_list,
                 });
-                self.record_event(tx, person.tenant_id, USER_TASK_UPDATED, &payload, now).await?;
+                events.push(NewEvent { tenant_id, event_type: USER_TASK_UPDATED, payload: payload.to_string() });
             }
+            rows.push((e, day, result_id));
         }
-        Ok(())
+        write_results(tx, tenant_id, &rows, now).await?;
+        self.record_events(tx, &events, now).await
     }
 
     /// A person's results for days `from..=to`; see [`Store::results_for_many`].
@@ -252,7 +201,7 @@ impl Store {
         let limit = horizon(now);
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let mut conn = self.pool().acquire().await?;
-        let mut stored = stored_many(&mut conn, &ids, from, to).await?;
+        let mut stored = stored_in(&mut conn, &same_range(&ids, from, to)).await?;
         let mut due: Vec<(i64, i32, i32)> = Vec::new();
         for person in people {
             let mine = stored.get(&person.id);
@@ -280,12 +229,12 @@ impl Store {
             self.recompute_with(&mut w.tx, tenant_id, &due, now, Cause::Time).await?;
             w.commit().await?;
             let mut conn = self.pool().acquire().await?;
-            stored = stored_many(&mut conn, &ids, from, to).await?;
+            stored = stored_in(&mut conn, &same_range(&ids, from, to)).await?;
         }
         let future = day_date(i64::from(limit)).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last);
-        let mut out = HashMap::with_capacity(people.len());
+        let mut out: HashMap<i64, Vec<DayResult>> = HashMap::with_capacity(people.len());
         for person in people {
-            let mut list: Vec<DayResult> = stored
+            let list = stored
                 .remove(&person.id)
                 .unwrap_or_default()
                 .into_iter()
@@ -299,25 +248,27 @@ impl Store {
                     records: s.records,
                 })
                 .collect();
-            if let Some(future) = future {
-                let mut conn = self.pool().acquire().await?;
-                let mut resolver = Resolver::new(tenant_id);
-                for (r, records, _) in
-                    evaluate_days(&mut conn, &mut resolver, person, future.max(first), last, now).await?
-                {
-                    list.push(DayResult {
-                        person_id: person.id,
-                        day: day_number(r.plan.day),
-                        result_id: None,
-                        time_zone: tz_name(&r.plan),
-                        group_id: r.group_id,
-                        shift_id: r.shift_id,
-                        records,
-                    });
-                }
-            }
-            list.sort_by_key(|r| r.day);
             out.insert(person.id, list);
+        }
+        if let Some(future) = future {
+            let jobs: Vec<Job<'_>> =
+                people.iter().map(|person| Job { person, runs: vec![(future.max(first), last)] }).collect();
+            let mut conn = self.pool().acquire().await?;
+            let mut resolver = Resolver::new(tenant_id);
+            for e in evaluate_many(&mut conn, &mut resolver, &jobs, now).await? {
+                out.entry(e.person_id).or_default().push(DayResult {
+                    person_id: e.person_id,
+                    day: day_number(e.resolved.plan.day),
+                    result_id: None,
+                    time_zone: tz_name(&e.resolved.plan),
+                    group_id: e.resolved.group_id,
+                    shift_id: e.resolved.shift_id,
+                    records: e.records,
+                });
+            }
+        }
+        for list in out.values_mut() {
+            list.sort_by_key(|r| r.day);
         }
         Ok(out)
     }
@@ -337,12 +288,17 @@ impl Store {
         let next = resolver.resolve(&mut conn, person.id, date.tomorrow().unwrap_or(date)).await?;
         let (from, to) = daka_engine::punch_range(&this.plan);
         let punches = engine_punches(&self.punches_of(&[person.id], from, to).await?);
-        let absences = approved_absences(&mut conn, person.id, from, to).await?;
-        let pending: Vec<PendingRemedy> =
-            pending_remedies(&mut conn, person.id, day, day).await?.into_iter().map(|(_, r)| r).collect();
-        let mut input = DayInput::new(&this.plan, &punches, now)
-            .with_neighbours(Some(&prev.plan), Some(&next.plan))
-            .include_overtime(true);
+        let absences =
+            approved_absences(&mut conn, &[(person.id, from, to)]).await?.remove(&person.id).unwrap_or_default();
+        let pending: Vec<PendingRemedy> = pending_remedies(&mut conn, &[person.id], day, day)
+            .await?
+            .remove(&person.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let mut input = DayInput::new(&this.plan, &punches, now).with_neighbours(Some(&prev.plan), Some(&next.plan));
+        input.include_overtime = true;
         input.absences = &absences;
         input.pending_remedies = &pending;
         let outcome = daka_engine::evaluate(&input);
@@ -430,17 +386,6 @@ impl Store {
     }
 }
 
-trait IncludeOvertime {
-    fn include_overtime(self, yes: bool) -> Self;
-}
-
-impl IncludeOvertime for DayInput<'_> {
-    fn include_overtime(mut self, yes: bool) -> Self {
-        self.include_overtime = yes;
-        self
-    }
-}
-
 fn tz_name(plan: &DayPlan) -> String {
     plan.time_zone.iana_name().unwrap_or("UTC").to_owned()
 }
@@ -465,7 +410,7 @@ const EAGER_DAYS: i32 = 7;
 
 /// The runs of days of `first..=last` a recompute evaluates (see [`EAGER_DAYS`]).
 fn days_to_evaluate(
-    stored: &HashMap<i32, Stored>,
+    stored: Option<&HashMap<i32, (Stored, Option<i64>)>>,
     first: Date,
     last: Date,
     now: i64,
@@ -478,7 +423,7 @@ fn days_to_evaluate(
     let mut runs: Vec<(Date, Date)> = Vec::new();
     let mut d = first;
     while d <= last {
-        let keep = stored.contains_key(&day_number(d)) || recent.is_some_and(|r| d >= r);
+        let keep = stored.is_some_and(|m| m.contains_key(&day_number(d))) || recent.is_some_and(|r| d >= r);
         if keep {
             match runs.last_mut() {
                 Some((_, end)) if end.tomorrow().ok() == Some(d) => *end = d,
@@ -493,72 +438,6 @@ fn days_to_evaluate(
     runs
 }
 
-/// Evaluates every employed day of `first..=last`: (rules, records, changes_at).
-async fn evaluate_days(
-    conn: &mut AnyConnection,
-    resolver: &mut Resolver,
-    person: &Person,
-    first: Date,
-    last: Date,
-    now: i64,
-) -> Result<Vec<(ResolvedDay, Vec<PairOutcome>, Option<i64>)>> {
-    let mut plans = Vec::new();
-    let mut d = first.yesterday().unwrap_or(first);
-    let end = last.tomorrow().unwrap_or(last);
-    resolver.prefetch(conn, person.id, d, end).await?;
-    while d <= end {
-        plans.push(resolver.resolve(conn, person.id, d).await?);
-        match d.tomorrow() {
-            Ok(n) => d = n,
-            Err(_) => break,
-        }
-    }
-    let (Some(head), Some(tail)) = (plans.first(), plans.last()) else { return Ok(Vec::new()) };
-    let from = daka_engine::punch_range(&head.plan).0;
-    let to = daka_engine::punch_range(&tail.plan).1;
-    let rows = sqlx::query(
-        "SELECT record_id, check_time, kind, is_field FROM punches WHERE person_id = $1 AND check_time >= $2 \
-         AND check_time <= $3 ORDER BY check_time, record_id",
-    )
-    .bind(person.id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut punches = Vec::with_capacity(rows.len());
-    for r in &rows {
-        punches.push(EnginePunch {
-            record_id: r.try_get(0)?,
-            at: r.try_get(1)?,
-            source: PunchSource(u8::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0)),
-            is_field: r.try_get::<i64, _>(3)? != 0,
-        });
-    }
-    let absences = approved_absences(conn, person.id, from, to).await?;
-    let remedies = pending_remedies(conn, person.id, day_number(first), day_number(last)).await?;
-    let mut out = Vec::new();
-    for i in 1..plans.len().saturating_sub(1) {
-        let this = &plans[i];
-        if !employed_on(person, &this.plan) {
-            continue;
-        }
-        let (lo, hi) = daka_engine::punch_range(&this.plan);
-        let start = punches.partition_point(|p| p.at < lo);
-        let stop = punches.partition_point(|p| p.at <= hi);
-        let pending: Vec<PendingRemedy> =
-            remedies.iter().filter(|(d, _)| *d == day_number(this.plan.day)).map(|(_, r)| *r).collect();
-        let mut input = DayInput::new(&this.plan, &punches[start..stop], now)
-            .with_neighbours(Some(&plans[i - 1].plan), Some(&plans[i + 1].plan))
-            .include_overtime(true);
-        input.absences = &absences;
-        input.pending_remedies = &pending;
-        let records = daka_engine::evaluate_records(&input);
-        let changes = changes_at(&input, &records);
-        out.push((this.clone(), records, changes));
-    }
-    Ok(out)
-}
-
 /// Decodes `day, result_id, group_id, shift_id, records, time_zone` columns.
 fn stored_from_row(r: &sqlx::any::AnyRow) -> Result<Stored> {
     let records: String = r.try_get(4)?;
@@ -571,47 +450,67 @@ fn stored_from_row(r: &sqlx::any::AnyRow) -> Result<Stored> {
     })
 }
 
-async fn stored_results(conn: &mut AnyConnection, person_id: i64, from: i32, to: i32) -> Result<HashMap<i32, Stored>> {
-    let rows = sqlx::query(
-        "SELECT day, result_id, group_id, shift_id, records, time_zone FROM results WHERE person_id = $1 AND day >= $2 \
-         AND day <= $3",
-    )
-    .bind(person_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = HashMap::new();
-    for r in &rows {
-        out.insert(r.try_get(0)?, stored_from_row(r)?);
+/// Every person in `ids` with the same day range.
+fn same_range(ids: &[i64], from: i32, to: i32) -> Vec<(i64, i64, i64)> {
+    ids.iter().map(|&p| (p, i64::from(from), i64::from(to))).collect()
+}
+
+/// Stored results within each `(person, from, to)` day range: person → day → (result, changes_at).
+async fn stored_in(
+    conn: &mut AnyConnection,
+    ranges: &[(i64, i64, i64)],
+) -> Result<HashMap<i64, HashMap<i32, (Stored, Option<i64>)>>> {
+    let mut out: HashMap<i64, HashMap<i32, (Stored, Option<i64>)>> = HashMap::new();
+    for chunk in bulk::merge_ranges(ranges.to_vec()).chunks(bulk::MAX_RANGES) {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT day, result_id, group_id, shift_id, records, time_zone, person_id, changes_at FROM results \
+             WHERE {}",
+            bulk::ranges_filter("person_id", "day", chunk)
+        )))
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            out.entry(r.try_get(6)?).or_default().insert(r.try_get(0)?, (stored_from_row(r)?, r.try_get(7)?));
+        }
     }
     Ok(out)
 }
 
-/// Stored results of several people for `from..=to`: person → day → (result, changes_at).
-async fn stored_many(
-    conn: &mut AnyConnection,
-    person_ids: &[i64],
-    from: i32,
-    to: i32,
-) -> Result<HashMap<i64, HashMap<i32, (Stored, Option<i64>)>>> {
-    let mut out: HashMap<i64, HashMap<i32, (Stored, Option<i64>)>> = HashMap::new();
-    if person_ids.is_empty() {
-        return Ok(out);
+/// Writes new and changed results `(evaluation, day, result_id)` with multi-row upserts.
+async fn write_results(
+    tx: &mut Transaction<'static, Any>,
+    tenant_id: i64,
+    rows: &[(&Evaluated, i32, i64)],
+    now: i64,
+) -> Result<()> {
+    const COLUMNS: usize = 10;
+    for chunk in rows.chunks(bulk::rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO results (person_id, day, tenant_id, result_id, group_id, shift_id, time_zone, records, \
+             changes_at, updated_at) VALUES {} \
+             ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
+             time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
+             updated_at = excluded.updated_at",
+            bulk::values(chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (e, day, result_id) in chunk {
+            q = q
+                .bind(e.person_id)
+                .bind(*day)
+                .bind(tenant_id)
+                .bind(*result_id)
+                .bind(e.resolved.group_id.as_str())
+                .bind(e.resolved.shift_id.as_str())
+                .bind(tz_name(&e.resolved.plan))
+                .bind(serde_json::to_string(&e.records).map_err(|err| Error::Corrupt(err.to_string()))?)
+                .bind(e.changes_at)
+                .bind(now);
+        }
+        q.execute(&mut **tx).await?;
     }
-    let list = person_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT day, result_id, group_id, shift_id, records, time_zone, person_id, changes_at FROM results \
-         WHERE person_id IN ({list}) AND day >= $1 AND day <= $2"
-    )))
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        out.entry(r.try_get(6)?).or_default().insert(r.try_get(0)?, (stored_from_row(r)?, r.try_get(7)?));
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// The `status_changes` of a result change: one entry per side whose result or supplement
@@ -651,10 +550,18 @@ impl Store {
         punches: &[(i64, i64)],
     ) -> Result<Vec<(i64, i32, i32)>> {
         let mut resolver = Resolver::new(tenant_id);
+        let utc_day =
+            |at: i64| jiff::Timestamp::from_second(at).ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
+        let days = punches.iter().filter_map(|p| utc_day(p.1));
+        if let (Some(first), Some(last)) = (days.clone().min(), days.max()) {
+            let mut ids: Vec<i64> = punches.iter().map(|p| p.0).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            resolver.prefetch(tx, &ids, first, last).await?;
+        }
         let mut out = Vec::with_capacity(punches.len());
         for &(person_id, at) in punches {
-            let Ok(ts) = jiff::Timestamp::from_second(at) else { continue };
-            let utc_day = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let Some(utc_day) = utc_day(at) else { continue };
             let tz = resolver.time_zone(tx, person_id, utc_day).await?;
             let days = daka_engine::days_touched_by(at, &tz);
             if let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) {
@@ -669,55 +576,3 @@ impl Store {
 pub const STATUS_APPROVED: i64 = 2;
 /// Remedy status "pending" (审批中).
 pub const STATUS_PENDING: i64 = 0;
-
-/// Approved leaves, outs and trips of a person overlapping `[from, to]`.
-async fn approved_absences(conn: &mut AnyConnection, person_id: i64, from: i64, to: i64) -> Result<Vec<Absence>> {
-    let rows = sqlx::query(
-        "SELECT kind, start_at, end_at FROM approvals WHERE person_id = $1 AND status = $2 AND start_at <= $3 \
-         AND end_at >= $4 AND kind IN ('leave', 'out', 'trip') ORDER BY start_at",
-    )
-    .bind(person_id)
-    .bind(STATUS_APPROVED)
-    .bind(to)
-    .bind(from)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let kind: String = r.try_get(0)?;
-        let kind = match kind.as_str() {
-            "leave" => AbsenceKind::Leave,
-            "out" => AbsenceKind::Out,
-            _ => AbsenceKind::Trip,
-        };
-        out.push(Absence { kind, start: r.try_get(1)?, end: r.try_get(2)? });
-    }
-    Ok(out)
-}
-
-/// Pending remedies of a person for days `from..=to`: (day, side).
-async fn pending_remedies(
-    conn: &mut AnyConnection,
-    person_id: i64,
-    from: i32,
-    to: i32,
-) -> Result<Vec<(i32, PendingRemedy)>> {
-    let rows = sqlx::query(
-        "SELECT remedy_date, punch_no, work_type FROM remedies WHERE person_id = $1 AND status = $2 \
-         AND remedy_date >= $3 AND remedy_date <= $4",
-    )
-    .bind(person_id)
-    .bind(STATUS_PENDING)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let punch_no: i64 = r.try_get(1)?;
-        let work_type: i64 = r.try_get(2)?;
-        let side = if work_type == 2 { Side::Off } else { Side::On };
-        out.push((r.try_get(0)?, PendingRemedy { pair_index: usize::try_from(punch_no).unwrap_or(0), side }));
-    }
-    Ok(out)
-}

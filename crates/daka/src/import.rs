@@ -395,21 +395,45 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// The person id a row names (through the device map, if any).
+    fn person_of(&self, row: &Row) -> Option<String> {
+        match &self.map {
+            Some(map) => map.get(row.device.as_deref(), &row.raw_id).cloned(),
+            None => Some(row.raw_id.clone()),
+        }
+    }
+
+    /// Looks up, in one query, the holders of every person id of `rows` not seen before.
+    async fn prefetch(&mut self, rows: &[Result<Row, Reject>]) -> Result<()> {
+        let mut missing: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .filter_map(|row| self.person_of(row))
+            .filter(|id| !self.holders.contains_key(id))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let mut found = Store::holders_of_many(&mut conn, self.tenant_id, self.id.kind(), &missing).await?;
+        for id in missing {
+            let holders = found.remove(&id).unwrap_or_default();
+            self.holders.insert(id, holders);
+        }
+        Ok(())
+    }
+
     /// Resolves a row to a punch, or says why not.
     async fn accept(&mut self, row: Row) -> Result<()> {
-        let person_id = match &self.map {
-            Some(map) => match map.get(row.device.as_deref(), &row.raw_id) {
-                Some(p) => p.clone(),
-                None => {
-                    let reason = format!(
-                        "device user id {} is not in the device map{}",
-                        row.raw_id,
-                        row.device.as_deref().map(|d| format!(" for device {d}")).unwrap_or_default()
-                    );
-                    return self.reject_row(&row, reason);
-                }
-            },
-            None => row.raw_id.clone(),
+        let Some(person_id) = self.person_of(&row) else {
+            let reason = format!(
+                "device user id {} is not in the device map{}",
+                row.raw_id,
+                row.device.as_deref().map(|d| format!(" for device {d}")).unwrap_or_default()
+            );
+            return self.reject_row(&row, reason);
         };
         if !self.holders.contains_key(&person_id) {
             let found = Store::holders_of(self.store.pool(), self.tenant_id, self.id.kind(), &person_id).await?;
@@ -594,6 +618,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
     });
     let mut last_line = 0;
     while let Some(chunk) = rx.recv().await {
+        imp.prefetch(&chunk).await?;
         for item in chunk {
             imp.totals.read += 1;
             match item {
