@@ -61,7 +61,7 @@ impl RetryPolicy {
 }
 
 /// A cheap pseudo-random number in [0, 1) for jitter (not for anything secret).
-fn jitter_fraction() -> f64 {
+pub(crate) fn jitter_fraction() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let mut x = STATE.fetch_add(u64::from(nanos) | 1, Ordering::Relaxed);
@@ -343,7 +343,7 @@ struct Exchange {
     envelope: RawEnvelope,
 }
 
-fn snippet(body: &[u8]) -> String {
+pub(crate) fn snippet(body: &[u8]) -> String {
     let end = body.len().min(512);
     String::from_utf8_lossy(&body[..end]).into_owned()
 }
@@ -362,6 +362,14 @@ impl Client {
     /// The app id.
     pub fn app_id(&self) -> &str {
         &self.inner.app_id
+    }
+
+    pub(crate) fn app_secret(&self) -> &str {
+        &self.inner.app_secret
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     pub(crate) fn concurrency(&self) -> usize {

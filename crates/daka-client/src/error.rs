@@ -71,6 +71,10 @@ pub enum Error {
     /// A webhook request was refused (bad signature, token, ciphertext or body).
     #[error("webhook request refused: {0}")]
     Webhook(String),
+    /// The long connection failed: the WebSocket could not be opened or was lost for good, or an
+    /// event it carried did not decode.
+    #[error("long connection: {0}")]
+    LongConnection(String),
 }
 
 impl fmt::Display for ApiError {

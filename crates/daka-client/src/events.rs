@@ -14,6 +14,10 @@
 //!
 //! Write [`WebhookOutcome::response_body`] back with HTTP 200; answer errors with a non-200 so
 //! the platform retries. With the `axum` feature, [`axum::handler`] does all of that.
+//!
+//! [`LongConnection`] receives the same events over the platform's long connection (WebSocket)
+//! instead: no public URL, no encryption, no signature; see its module documentation for the
+//! protocol.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
@@ -25,6 +29,10 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{CheckResult, Supplement};
 use crate::{Day, Error, Instant, Result};
+
+pub mod long_connection;
+
+pub use long_connection::{LongConnection, LongConnectionBuilder};
 
 /// Event type of a new punch record.
 pub const USER_FLOW_CREATED: &str = "attendance.user_flow.created_v1";
@@ -259,6 +267,10 @@ struct Seen {
 }
 
 impl Seen {
+    fn new(capacity: usize) -> Self {
+        Seen { capacity: capacity.max(1), order: VecDeque::new(), set: HashSet::new() }
+    }
+
     fn insert(&mut self, id: &str) -> bool {
         if self.set.contains(id) {
             return false;
@@ -305,7 +317,7 @@ impl Webhook {
         Webhook {
             verification_token: verification_token.filter(|s| !s.is_empty()),
             encrypt_key: encrypt_key.filter(|s| !s.is_empty()),
-            seen: Mutex::new(Seen { capacity: capacity.max(1), order: VecDeque::new(), set: HashSet::new() }),
+            seen: Mutex::new(Seen::new(capacity)),
         }
     }
 
@@ -524,7 +536,7 @@ mod tests {
 
     #[test]
     fn dedupe_is_bounded() {
-        let mut s = Seen { capacity: 2, order: VecDeque::new(), set: HashSet::new() };
+        let mut s = Seen::new(2);
         assert!(s.insert("a"));
         assert!(!s.insert("a"));
         assert!(s.insert("b"));

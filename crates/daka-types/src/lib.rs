@@ -10,5 +10,6 @@ pub mod contact;
 pub mod day;
 pub mod envelope;
 pub mod lenient;
+pub mod pbbp2;
 
 pub use envelope::Envelope;

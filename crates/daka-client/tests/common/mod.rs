@@ -1,11 +1,13 @@
-//! A real daka server in-process: `daka_server::app` + `daka_server::serve` on a loopback port
-//! over a fresh SQLite file. No mocks.
+//! A real daka server in-process: `daka_server::app` with the event routes and the delivery
+//! worker, served by `daka_server::serve` on a loopback port over a fresh SQLite file, wired as
+//! `daka serve` wires them. No mocks.
 
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 
 use daka_client::{Client, RetryPolicy};
+use daka_server::events::{ClientConfig, Events, EventsConfig};
 use daka_server::ratelimit::RateLimiter;
 use daka_server::{AppState, Bootstrap, Clock};
 use daka_store::Store;
@@ -21,6 +23,7 @@ pub struct Daka {
     pub addr: SocketAddr,
     pub store: Store,
     pub dir: tempfile::TempDir,
+    pub events: Events,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -38,6 +41,16 @@ impl Daka {
 
     /// A server on `listener` over the database in `dir`.
     pub async fn start_on(listener: TcpListener, dir: tempfile::TempDir, rate_limit: Option<u32>) -> Daka {
+        Daka::start_with(listener, dir, rate_limit, fast_events()).await
+    }
+
+    /// A server on `listener` over the database in `dir` with its event delivery tuned by `events`.
+    pub async fn start_with(
+        listener: TcpListener,
+        dir: tempfile::TempDir,
+        rate_limit: Option<u32>,
+        events: EventsConfig,
+    ) -> Daka {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("daka.db").display());
         let store = Store::open(&url).await.expect("open store");
         let creds = Bootstrap { app_id: Some(APP_ID.into()), app_secret: Some(APP_SECRET.into()) };
@@ -45,14 +58,19 @@ impl Daka {
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(store.clone(), Clock::System, RateLimiter::new(rate_limit));
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = daka_server::app(state);
+        let events = Events::new(store.clone(), events);
+        let worker = events.spawn_worker();
+        let app = daka_server::app(state).merge(events.router());
+        let closing = events.clone();
         let task = tokio::spawn(async move {
             daka_server::serve(listener, app, async {
                 let _ = stopped.await;
+                closing.shutdown();
             })
             .await;
+            let _ = worker.await;
         });
-        Daka { addr, store, dir, stop: Some(stop), task: Some(task) }
+        Daka { addr, store, dir, events, stop: Some(stop), task: Some(task) }
     }
 
     pub fn base_url(&self) -> String {
@@ -100,6 +118,22 @@ impl Daka {
     }
 }
 
+/// Event delivery as `daka serve` has it, except that failed pushes are retried after 1 s
+/// (instead of 15 s, 5 min, …) and long-connection clients are told to reconnect within a second
+/// (instead of 3 s of nonce and 10 s between attempts).
+pub fn fast_events() -> EventsConfig {
+    EventsConfig {
+        retry_schedule: vec![std::time::Duration::from_secs(1); 30],
+        client_config: ClientConfig {
+            reconnect_count: 30,
+            reconnect_interval: 1,
+            reconnect_nonce: 1,
+            ping_interval: 30,
+        },
+        ..EventsConfig::default()
+    }
+}
+
 /// Creates `n` people `u000…` via the contact API and returns their user ids.
 pub async fn people(client: &Client, n: usize) -> Vec<String> {
     let mut ids = Vec::with_capacity(n);
@@ -117,4 +151,44 @@ pub async fn people(client: &Client, n: usize) -> Vec<String> {
         ids.push(id);
     }
     ids
+}
+
+/// A fixed group, Monday to Friday 9:00–18:00 in Asia/Shanghai (late from 09:01, early before
+/// 18:00, lack beyond 2 h), with `members`; returns (group id, shift id).
+pub async fn office(client: &Client, members: &[String]) -> (String, String) {
+    use daka_client::types::attendance::groups::Group;
+    use daka_client::types::attendance::shifts::{PunchTimeRule, Shift};
+    let rule = PunchTimeRule {
+        on_time: Some("9:00".into()),
+        off_time: Some("18:00".into()),
+        late_minutes_as_late: Some(1),
+        late_minutes_as_lack: Some(120),
+        on_advance_minutes: Some(120),
+        early_minutes_as_early: Some(1),
+        early_minutes_as_lack: Some(120),
+        off_delay_minutes: Some(240),
+        ..PunchTimeRule::default()
+    };
+    let shift = Shift {
+        shift_name: Some("Office day".into()),
+        punch_times: Some(1),
+        punch_time_rule: Some(vec![rule]),
+        ..Shift::default()
+    };
+    let shift_id = client.attendance().shifts().create(&shift, None).await.expect("shift").shift_id.expect("shift id");
+    let mut week = vec![shift_id.clone(); 5];
+    week.extend(["0".to_owned(), "0".to_owned()]);
+    let group = Group {
+        group_name: Some("Office".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        bind_user_ids: Some(members.to_vec()),
+        group_leader_ids: Some(members[..1].to_vec()),
+        punch_day_shift_ids: Some(week),
+        calendar_id: Some(0),
+        ..Group::default()
+    };
+    let group =
+        client.attendance().groups().create(daka_client::EmployeeType::EmployeeId, group, None).await.expect("group");
+    (group.group_id.expect("group id"), shift_id)
 }

@@ -5,7 +5,6 @@
 //! dedupe by `event_id`).
 
 pub mod crypto;
-pub mod frame;
 pub mod webhook;
 pub mod ws;
 

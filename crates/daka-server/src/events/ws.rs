@@ -14,12 +14,12 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use daka_store::subscriptions::SubscriptionSpec;
+use daka_types::pbbp2::{header as hdr, Frame, METHOD_CONTROL, METHOD_DATA};
 use futures_util::{SinkExt, StreamExt};
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::frame::{header as hdr, Frame, METHOD_CONTROL, METHOD_DATA};
 use super::{now_ms, random_hex, Events};
 
 /// The client must ACK an event within this.
@@ -248,6 +248,9 @@ pub async fn socket(
 }
 
 async fn run(events: Events, ws: WebSocket, app_id: String, device_id: String) {
+    // Subscribed before anything is awaited, so a shutdown that comes while the connection is
+    // being set up is not missed.
+    let mut shutdown = events.inner.shutdown.subscribe();
     let hub = &events.inner.hub;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let conn = Conn {
@@ -266,7 +269,6 @@ async fn run(events: Events, ws: WebSocket, app_id: String, device_id: String) {
     events.inner.wake.notify_one();
     let pong_payload = serde_json::to_vec(&events.inner.config.client_config).unwrap_or_default();
     let (mut sink, mut stream) = ws.split();
-    let mut shutdown = events.inner.shutdown.subscribe();
     loop {
         tokio::select! {
             out = rx.recv() => {
@@ -314,7 +316,7 @@ async fn run(events: Events, ws: WebSocket, app_id: String, device_id: String) {
                     _ => {}
                 }
             }
-            _ = shutdown.changed() => {
+            _ = async { shutdown.wait_for(|stopping| *stopping).await.map(|_| ()) } => {
                 let bye = CloseFrame { code: close_code::AWAY, reason: "daka is shutting down".into() };
                 let _ = sink.send(Message::Close(Some(bye))).await;
                 break;

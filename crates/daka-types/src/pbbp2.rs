@@ -1,6 +1,12 @@
-//! The long-connection frame, protobuf (proto2) message `pbbp2.Frame` of `feishu-platform.md`
-//! §5.3, written by hand for prost (no protoc needed). Required fields are always encoded, even
-//! when zero, as the SDKs insist.
+//! The long-connection frame: protobuf (proto2) message `pbbp2.Frame` of `feishu-platform.md`
+//! §5.3, written by hand for prost (no protoc needed), shared by the daka server and
+//! `daka-client`. Required fields are always encoded, even when zero, as the SDKs insist.
+//!
+//! Each WebSocket binary message holds one encoded [`Frame`]. Control frames
+//! ([`METHOD_CONTROL`]) carry `type: ping` / `type: pong`; data frames ([`METHOD_DATA`]) carry
+//! events (`type: event`) and, written back by the client, their acknowledgements.
+
+use prost::Message as _;
 
 /// `pbbp2.Header`.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -50,10 +56,33 @@ pub const METHOD_CONTROL: i32 = 0;
 /// Data frames: events and their ACKs.
 pub const METHOD_DATA: i32 = 1;
 
+/// Header `type`: `ping`, `pong`, `event` or `card`.
+pub const HEADER_TYPE: &str = "type";
+/// Header `message_id`: the fragments of one message share it.
+pub const HEADER_MESSAGE_ID: &str = "message_id";
+/// Header `sum`: number of fragments of the message (`"1"` if unsplit).
+pub const HEADER_SUM: &str = "sum";
+/// Header `seq`: 0-based index of this fragment.
+pub const HEADER_SEQ: &str = "seq";
+/// Header `trace_id`.
+pub const HEADER_TRACE_ID: &str = "trace_id";
+/// Header `biz_rt`: added to an ACK, the handler's time in milliseconds.
+pub const HEADER_BIZ_RT: &str = "biz_rt";
+
 impl Frame {
     /// The value of header `key`.
     pub fn header(&self, key: &str) -> Option<&str> {
         self.headers.iter().find(|h| h.key == key).map(|h| h.value.as_str())
+    }
+
+    /// The protobuf encoding (one WebSocket binary message).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+
+    /// Decodes one WebSocket binary message.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Frame, prost::DecodeError> {
+        Frame::decode(bytes)
     }
 }
 
@@ -64,17 +93,15 @@ pub fn header(key: &str, value: impl Into<String>) -> Header {
 
 #[cfg(test)]
 mod tests {
-    use prost::Message;
-
     use super::*;
 
     #[test]
     fn encodes_required_zero_fields() {
         let f = Frame { method: METHOD_CONTROL, headers: vec![header("type", "pong")], ..Default::default() };
-        let bytes = f.encode_to_vec();
+        let bytes = f.to_bytes();
         // SeqID=0, LogID=0, service=0, method=0 all present: tags 1..4 as varint fields.
         assert_eq!(&bytes[..8], &[0x08, 0, 0x10, 0, 0x18, 0, 0x20, 0]);
-        assert_eq!(Frame::decode(&bytes[..]).unwrap(), f);
+        assert_eq!(Frame::from_bytes(&bytes).unwrap(), f);
     }
 
     #[test]
@@ -84,8 +111,17 @@ mod tests {
             0x08, 0x00, 0x10, 0x00, 0x18, 0x01, 0x20, 0x00, 0x2a, 0x0c, 0x0a, 0x04, b't', b'y', b'p', b'e', 0x12, 0x04,
             b'p', b'i', b'n', b'g',
         ];
-        let f = Frame::decode(&bytes[..]).unwrap();
+        let f = Frame::from_bytes(&bytes).unwrap();
         assert_eq!(f.service, 1);
-        assert_eq!(f.header("type"), Some("ping"));
+        assert_eq!(f.header(HEADER_TYPE), Some("ping"));
+    }
+
+    #[test]
+    fn truncated_input_is_an_error_and_missing_fields_read_as_zero() {
+        assert!(Frame::from_bytes(&[0xff, 0xff]).is_err());
+        assert!(Frame::from_bytes(&[0x2a, 0x0c, 0x0a]).is_err());
+        // Only method=1: prost reads the missing required fields as 0 rather than failing.
+        let f = Frame::from_bytes(&[0x20, 0x01]).unwrap();
+        assert_eq!((f.seq_id, f.log_id, f.service, f.method), (0, 0, 0, METHOD_DATA));
     }
 }
