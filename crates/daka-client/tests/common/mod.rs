@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 
+use daka_client::types::attendance::groups::Group;
 use daka_client::{Client, RetryPolicy};
 use daka_server::events::{ClientConfig, Events, EventsConfig};
 use daka_server::ratelimit::RateLimiter;
@@ -153,10 +154,9 @@ pub async fn people(client: &Client, n: usize) -> Vec<String> {
     ids
 }
 
-/// A fixed group, Monday to Friday 9:00–18:00 in Asia/Shanghai (late from 09:01, early before
-/// 18:00, lack beyond 2 h), with `members`; returns (group id, shift id).
-pub async fn office(client: &Client, members: &[String]) -> (String, String) {
-    use daka_client::types::attendance::groups::Group;
+/// A shift named `name`, 9:00–18:00: late from 09:01, early before 18:00, lack beyond 2 h;
+/// punches from 07:00 to 22:00 count. Returns its id.
+pub async fn day_shift(client: &Client, name: &str) -> String {
     use daka_client::types::attendance::shifts::{PunchTimeRule, Shift};
     let rule = PunchTimeRule {
         on_time: Some("9:00".into()),
@@ -170,25 +170,43 @@ pub async fn office(client: &Client, members: &[String]) -> (String, String) {
         ..PunchTimeRule::default()
     };
     let shift = Shift {
-        shift_name: Some("Office day".into()),
+        shift_name: Some(name.into()),
         punch_times: Some(1),
         punch_time_rule: Some(vec![rule]),
         ..Shift::default()
     };
-    let shift_id = client.attendance().shifts().create(&shift, None).await.expect("shift").shift_id.expect("shift id");
-    let mut week = vec![shift_id.clone(); 5];
+    client.attendance().shifts().create(&shift, None).await.expect("shift").shift_id.expect("shift id")
+}
+
+/// A fixed group (Asia/Shanghai, no holiday calendar) working `shift_id` Monday to Friday, with
+/// `members`, remedies allowed.
+pub fn fixed_group(name: &str, members: &[String], shift_id: &str) -> Group {
+    let mut week = vec![shift_id.to_owned(); 5];
     week.extend(["0".to_owned(), "0".to_owned()]);
-    let group = Group {
-        group_name: Some("Office".into()),
+    Group {
+        group_name: Some(name.into()),
         time_zone: Some("Asia/Shanghai".into()),
         group_type: Some(0),
         bind_user_ids: Some(members.to_vec()),
         group_leader_ids: Some(members[..1].to_vec()),
         punch_day_shift_ids: Some(week),
         calendar_id: Some(0),
+        allow_remedy: Some(true),
         ..Group::default()
-    };
-    let group =
+    }
+}
+
+/// Creates `group`; returns its id.
+pub async fn create_group(client: &Client, group: Group) -> String {
+    let created =
         client.attendance().groups().create(daka_client::EmployeeType::EmployeeId, group, None).await.expect("group");
-    (group.group_id.expect("group id"), shift_id)
+    created.group_id.expect("group id")
+}
+
+/// A fixed group, Monday to Friday 9:00–18:00 ([`day_shift`]), with `members`; returns (group
+/// id, shift id).
+pub async fn office(client: &Client, members: &[String]) -> (String, String) {
+    let shift_id = day_shift(client, "Office day").await;
+    let group_id = create_group(client, fixed_group("Office", members, &shift_id)).await;
+    (group_id, shift_id)
 }
