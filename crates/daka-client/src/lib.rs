@@ -18,7 +18,8 @@
 //! * One [`Error`] keeping `code`, `msg`, `log_id` and HTTP status.
 //! * [`events`]: a framework-agnostic webhook receiver (challenge, signature, decryption,
 //!   token check, dedupe) yielding typed [`events::AttendanceEvent`]s, with an axum adapter
-//!   behind the `axum` feature.
+//!   behind the `axum` feature; and [`events::LongConnection`], the long-connection
+//!   (WebSocket, `pbbp2`) client of the official SDKs, as a stream of the same events.
 //!
 //! ```no_run
 //! use daka_client::{attendance::{punch, UserTaskQuery}, Client, Day, EmployeeType, Instant};
