@@ -57,6 +57,8 @@ const TOO_MANY_CONNECTIONS: i64 = 1_000_040_350;
 const FRAGMENT_TTL: Duration = Duration::from_secs(5);
 /// Most fragments one message may announce (`sum`); larger messages are dropped.
 const MAX_FRAGMENTS: usize = 1024;
+/// Most incomplete messages kept at once; fragments of further ones are dropped.
+const MAX_PARTIAL_MESSAGES: usize = 1024;
 /// Longest TCP + TLS + WebSocket handshake.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest delay taken from the server's `ClientConfig` (a day).
@@ -306,6 +308,10 @@ impl Reassembly {
             return None;
         }
         let id = frame.header(HEADER_MESSAGE_ID).unwrap_or_default().to_owned();
+        if self.partial.len() >= MAX_PARTIAL_MESSAGES && !self.partial.contains_key(&id) {
+            tracing::warn!(message_id = %id, "too many incomplete long-connection messages, fragment dropped");
+            return None;
+        }
         let entry =
             self.partial.entry(id.clone()).or_insert_with(|| Partial { sum, parts: BTreeMap::new(), first_seen: now });
         if entry.sum != sum {
@@ -707,6 +713,17 @@ mod tests {
         no_seq.headers.retain(|h| h.key != HEADER_SEQ);
         assert_eq!(r.add(&mut no_seq, later), None);
         assert!(!r.partial.contains_key("x") && !r.partial.contains_key("y") && !r.partial.contains_key("z"));
+    }
+
+    #[test]
+    fn incomplete_messages_are_bounded() {
+        let mut r = Reassembly::default();
+        let now = Instant::now();
+        for i in 0..MAX_PARTIAL_MESSAGES + 10 {
+            assert_eq!(r.add(&mut data(&i.to_string(), 2, 0, b"a"), now), None);
+        }
+        assert_eq!(r.partial.len(), MAX_PARTIAL_MESSAGES);
+        assert_eq!(r.add(&mut data("0", 2, 1, b"b"), now).as_deref(), Some(&b"ab"[..]), "kept ones still complete");
     }
 
     #[test]
