@@ -117,6 +117,36 @@ mod tests {
     }
 
     #[test]
+    fn encodes_an_ack_as_the_python_sdk_does() {
+        // lark_oapi.ws.pb.pbbp2_pb2: Frame(SeqID=7, LogID=9, service=33, method=1) with headers
+        // type=event, message_id=m, sum=1, seq=0, biz_rt=12 and payload b'{"code":200}',
+        // .SerializeToString().
+        let python: [u8; 88] = [
+            8, 7, 16, 9, 24, 33, 32, 1, 42, 13, 10, 4, 116, 121, 112, 101, 18, 5, 101, 118, 101, 110, 116, 42, 15, 10,
+            10, 109, 101, 115, 115, 97, 103, 101, 95, 105, 100, 18, 1, 109, 42, 8, 10, 3, 115, 117, 109, 18, 1, 49, 42,
+            8, 10, 3, 115, 101, 113, 18, 1, 48, 42, 12, 10, 6, 98, 105, 122, 95, 114, 116, 18, 2, 49, 50, 66, 12, 123,
+            34, 99, 111, 100, 101, 34, 58, 50, 48, 48, 125,
+        ];
+        let ack = Frame {
+            seq_id: 7,
+            log_id: 9,
+            service: 33,
+            method: METHOD_DATA,
+            headers: vec![
+                header(HEADER_TYPE, "event"),
+                header(HEADER_MESSAGE_ID, "m"),
+                header(HEADER_SUM, "1"),
+                header(HEADER_SEQ, "0"),
+                header(HEADER_BIZ_RT, "12"),
+            ],
+            payload: Some(br#"{"code":200}"#.to_vec()),
+            ..Frame::default()
+        };
+        assert_eq!(ack.to_bytes(), python);
+        assert_eq!(Frame::from_bytes(&python).unwrap(), ack);
+    }
+
+    #[test]
     fn truncated_input_is_an_error_and_missing_fields_read_as_zero() {
         assert!(Frame::from_bytes(&[0xff, 0xff]).is_err());
         assert!(Frame::from_bytes(&[0x2a, 0x0c, 0x0a]).is_err());
