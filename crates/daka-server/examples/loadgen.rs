@@ -33,7 +33,8 @@ struct Api {
 }
 
 impl Api {
-    async fn call(&self, path: &str, body: Value) -> Value {
+    /// The response body, complete: what the latency figures time.
+    async fn send(&self, path: &str, body: Value) -> bytes::Bytes {
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
@@ -42,7 +43,13 @@ impl Api {
             .send()
             .await
             .expect("request");
-        let v: Value = serde_json::from_slice(&resp.bytes().await.expect("body")).expect("json");
+        resp.bytes().await.expect("body")
+    }
+
+    /// Sends and checks that the answer is a success.
+    async fn call(&self, path: &str, body: Value) -> Value {
+        let body = self.send(path, body).await;
+        let v: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(v["code"], 0, "{path}: {v}");
         v
     }
@@ -113,8 +120,10 @@ async fn timed(
             for r in (0..per_client).filter(|r| c * per_client + r < requests) {
                 let (path, body) = make(c, r);
                 let t = Instant::now();
-                api.call(path, body).await;
+                let answer = api.send(path, body).await;
                 out.push(t.elapsed());
+                let v: Value = serde_json::from_slice(&answer).expect("json");
+                assert_eq!(v["code"], 0, "{path}: {v}");
             }
             out
         }

@@ -5,26 +5,49 @@
 
 use std::fmt::Write as _;
 
+use serde::de::DeserializeOwned;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Backend, Error, Result};
+
 /// Most bind parameters one statement carries.
 const MAX_PARAMS: usize = 16_000;
 
-/// Most per-person range terms one `WHERE … OR …` filter carries.
-pub(crate) const MAX_RANGES: usize = 200;
+/// Most per-person ranges one [`from_ranges`] carries.
+pub(crate) const MAX_RANGES: usize = 1000;
 
 /// Rows per multi-row statement for a table of `columns` columns.
 pub(crate) fn rows_per_statement(columns: usize) -> usize {
     (MAX_PARAMS / columns.max(1)).max(1)
 }
 
-/// `($1, $2, …), ($k+1, …)`: placeholders for `rows` rows of `columns` values.
-pub(crate) fn values(rows: usize, columns: usize) -> String {
-    let mut out = String::with_capacity(rows * columns * 5);
+/// Placeholders for `count` values bound from position `first` (1-based) on, comma-separated:
+/// `$first, …` on PostgreSQL, anonymous `?, …` on SQLite. sqlx finds a named SQLite parameter's
+/// position by name, which costs time linear in the statement's parameter count for each one, so
+/// statements with many parameters use anonymous ones there — and then only anonymous ones, in
+/// binding order.
+pub(crate) fn params(backend: Backend, first: usize, count: usize) -> String {
+    let mut out = String::with_capacity(count * 6);
+    for i in 0..count {
+        let sep = if i == 0 { "" } else { ", " };
+        match backend {
+            Backend::Sqlite => {
+                let _ = write!(out, "{sep}?");
+            }
+            Backend::Postgres => {
+                let _ = write!(out, "{sep}${}", first + i);
+            }
+        }
+    }
+    out
+}
+
+/// `(…), (…)`: [`params`] for `rows` rows of `columns` values, bound row by row.
+pub(crate) fn values(backend: Backend, rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * (columns * 6 + 4));
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..columns {
-            let sep = if c == 0 { "" } else { ", " };
-            let _ = write!(out, "{sep}${}", r * columns + c + 1);
-        }
+        out.push_str(&params(backend, r * columns + 1, columns));
         out.push(')');
     }
     out
@@ -40,17 +63,23 @@ pub(crate) fn id_list(ids: &[i64]) -> String {
     out
 }
 
-/// `(person_id = p AND col >= lo AND col <= hi) OR …` for at most [`MAX_RANGES`] ranges, nested
-/// as a balanced tree so long lists stay within SQLite's expression depth.
-pub(crate) fn ranges_filter(person_column: &str, column: &str, ranges: &[(i64, i64, i64)]) -> String {
-    match ranges {
-        [] => "1 = 0".to_owned(),
-        [(p, lo, hi)] => format!("({person_column} = {p} AND {column} >= {lo} AND {column} <= {hi})"),
-        _ => {
-            let (a, b) = ranges.split_at(ranges.len() / 2);
-            format!("({} OR {})", ranges_filter(person_column, column, a), ranges_filter(person_column, column, b))
-        }
+/// `FROM (VALUES (p, lo, hi), …) AS wanted JOIN <table> ON …`: the rows of `table` whose
+/// `person_column` is p and `column` lies in `lo..=hi`, for at most [`MAX_RANGES`] ranges. The
+/// planner walks the list once, an index look-up per range (a long `OR` of ranges costs SQLite
+/// time quadratic in its length to plan).
+pub(crate) fn from_ranges(table: &str, person_column: &str, column: &str, ranges: &[(i64, i64, i64)]) -> String {
+    if ranges.is_empty() {
+        return format!("FROM {table} WHERE 1 = 0");
     }
+    let mut list = String::with_capacity(ranges.len() * 40);
+    for (i, (p, lo, hi)) in ranges.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(list, "{sep}({p}, {lo}, {hi})");
+    }
+    format!(
+        "FROM (VALUES {list}) AS wanted JOIN {table} ON {table}.{person_column} = wanted.column1 \
+         AND {table}.{column} >= wanted.column2 AND {table}.{column} <= wanted.column3"
+    )
 }
 
 /// Per-person ranges `(person, lo, hi)` with overlapping or touching ranges of one person merged.
@@ -66,26 +95,80 @@ pub(crate) fn merge_ranges(mut ranges: Vec<(i64, i64, i64)>) -> Vec<(i64, i64, i
     out
 }
 
+/// A column of a [`json_rows`] read.
+#[derive(Clone, Copy)]
+pub(crate) enum Col<'a> {
+    /// A scalar column (number, text or NULL).
+    Value(&'a str),
+    /// A text column holding JSON, embedded as JSON rather than as a string.
+    Json(&'a str),
+}
+
+/// A value bound to a [`json_rows`] placeholder.
+#[derive(Clone, Copy)]
+pub(crate) enum Bind<'a> {
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(&'a str),
+}
+
+/// Reads many rows as one value: `SELECT <columns> <rest>` with every row aggregated by the
+/// database into a JSON array of arrays, decoded into `T` (a tuple or tuple struct in column
+/// order). One value crosses the driver instead of one per column and row, which is what makes
+/// wide reads of thousands of rows cheap. `rest` is the `FROM … WHERE …` part; `$1…` bind `binds`.
+pub(crate) async fn json_rows<T: DeserializeOwned>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    columns: &[Col<'_>],
+    rest: &str,
+    binds: &[Bind<'_>],
+) -> Result<Vec<T>> {
+    let list = columns
+        .iter()
+        .map(|c| match (c, backend) {
+            (Col::Value(name), _) => (*name).to_owned(),
+            (Col::Json(name), Backend::Sqlite) => format!("json({name})"),
+            (Col::Json(name), Backend::Postgres) => format!("{name}::json"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let select = match backend {
+        Backend::Sqlite => format!("SELECT json_group_array(json_array({list})) {rest}"),
+        Backend::Postgres => format!("SELECT COALESCE(json_agg(json_build_array({list})), '[]'::json)::text {rest}"),
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(select)).persistent(false);
+    for b in binds {
+        q = match *b {
+            Bind::Int(v) => q.bind(v),
+            Bind::Text(v) => q.bind(v),
+        };
+    }
+    let text: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
+    serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("reading rows as JSON: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn values_number_placeholders_row_by_row() {
-        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(values(1, 1), "($1)");
+        assert_eq!(values(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(Backend::Postgres, 1, 1), "($1)");
+        assert_eq!(values(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(params(Backend::Postgres, 3, 2), "$3, $4");
     }
 
     #[test]
-    fn ranges_filter_is_balanced() {
-        let ranges: Vec<(i64, i64, i64)> = (0..4).map(|p| (p, 10, 20)).collect();
-        let sql = ranges_filter("person_id", "day", &ranges);
+    fn from_ranges_joins_a_values_list() {
+        let sql = from_ranges("results", "person_id", "day", &[(1, 10, 20), (2, 5, 6)]);
         assert_eq!(
             sql,
-            "(((person_id = 0 AND day >= 10 AND day <= 20) OR (person_id = 1 AND day >= 10 AND day <= 20)) OR \
-             ((person_id = 2 AND day >= 10 AND day <= 20) OR (person_id = 3 AND day >= 10 AND day <= 20)))"
+            "FROM (VALUES (1, 10, 20), (2, 5, 6)) AS wanted JOIN results ON results.person_id = wanted.column1 \
+             AND results.day >= wanted.column2 AND results.day <= wanted.column3"
         );
-        assert_eq!(ranges_filter("p", "d", &[]), "1 = 0");
+        assert_eq!(from_ranges("results", "person_id", "day", &[]), "FROM results WHERE 1 = 0");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use daka_engine::{
 use jiff::civil::Date;
 use sqlx::{AnyConnection, Row};
 
-use crate::bulk::{id_list, merge_ranges, ranges_filter, MAX_RANGES};
+use crate::bulk::{from_ranges, id_list, merge_ranges, MAX_RANGES};
 use crate::people::Person;
 use crate::plan::{ResolvedDay, Resolver};
 use crate::results::{day_number, STATUS_APPROVED, STATUS_PENDING};
@@ -146,9 +146,8 @@ async fn punches_in(conn: &mut AnyConnection, spans: &[(i64, i64, i64)]) -> Resu
     let mut out: HashMap<i64, Vec<EnginePunch>> = HashMap::new();
     for chunk in merge_ranges(spans.to_vec()).chunks(MAX_RANGES) {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT person_id, record_id, check_time, kind, is_field FROM punches WHERE {} \
-             ORDER BY person_id, check_time, record_id",
-            ranges_filter("person_id", "check_time", chunk)
+            "SELECT person_id, record_id, check_time, kind, is_field {}",
+            from_ranges("punches", "person_id", "check_time", chunk)
         )))
         .persistent(false)
         .fetch_all(&mut *conn)

@@ -64,7 +64,7 @@ impl Store {
         for chunk in events.chunks(bulk::rows_per_statement(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) VALUES {}",
-                bulk::values(chunk.len(), COLUMNS)
+                bulk::values(self.backend(), chunk.len(), COLUMNS)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {

@@ -224,17 +224,23 @@ impl Store {
         Ok(current(holders(self.pool(), tenant_id, kind, id).await?))
     }
 
-    /// Every person an id has named, oldest first (`include_terminated_user=true`), or only the
-    /// current one (`false`).
-    pub async fn people_for_id(
+    /// For each id, every person it has named, oldest first (`include_terminated_user=true`), or
+    /// only the current one (`false`); ids naming nobody are absent. One query for all ids.
+    pub async fn people_for_ids(
         &self,
         tenant_id: i64,
         kind: IdKind,
-        id: &str,
+        ids: &[String],
         include_terminated: bool,
-    ) -> Result<Vec<Person>> {
-        let all = holders(self.pool(), tenant_id, kind, id).await?;
-        Ok(if include_terminated { all } else { current(all).into_iter().collect() })
+    ) -> Result<std::collections::HashMap<String, Vec<Person>>> {
+        let mut conn = self.pool().acquire().await?;
+        let all = Store::holders_of_many(&mut conn, self.backend(), tenant_id, kind, ids).await?;
+        Ok(all
+            .into_iter()
+            .map(|(id, holders)| {
+                (id, if include_terminated { holders } else { current(holders).into_iter().collect() })
+            })
+            .collect())
     }
 
     /// The person an id named at instant `t`, if any.
@@ -261,6 +267,7 @@ impl Store {
     /// Every holder of each of `ids`, oldest first: id → holders (ids nobody holds are absent).
     pub async fn holders_of_many(
         conn: &mut sqlx::AnyConnection,
+        backend: crate::Backend,
         tenant_id: i64,
         kind: IdKind,
         ids: &[String],
@@ -269,8 +276,9 @@ impl Store {
         let column = kind.column();
         for chunk in ids.chunks(crate::bulk::rows_per_statement(1) - 1) {
             let sql = format!(
-                "SELECT {COLUMNS} FROM people WHERE tenant_id = $1 AND {column} IN ({}) ORDER BY created_at, id",
-                (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                "SELECT {COLUMNS} FROM people WHERE tenant_id = {} AND {column} IN ({}) ORDER BY created_at, id",
+                crate::bulk::params(backend, 1, 1),
+                crate::bulk::params(backend, 2, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).persistent(false);
             for id in chunk {

@@ -1,15 +1,16 @@
 //! Punch records (打卡流水): import, read, delete.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::json;
-use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::{Any, Row, Transaction};
 
-use crate::bulk;
+use crate::bulk::{self, Bind, Col};
 use crate::events::{NewEvent, USER_FLOW_CREATED};
 use crate::people::{IdKind, Person};
-use crate::{Error, Result, Store};
+use crate::{Backend, Error, Result, Store};
 
 /// Feishu flow `type` of a punch created by an approved remedy (用户补卡).
 pub const TYPE_REMEDY: i32 = 2;
@@ -99,10 +100,10 @@ pub struct PunchImport {
 pub struct PunchView {
     /// The punch.
     pub punch: Punch,
-    /// Whose punch.
-    pub person: Person,
+    /// Whose punch (shared: a read of many punches names few people).
+    pub person: Arc<Person>,
     /// Who created it.
-    pub creator: Person,
+    pub creator: Arc<Person>,
 }
 
 /// Where an import record's answer comes from.
@@ -125,29 +126,91 @@ pub struct ImportOutcome {
 const COLUMNS: &str = "record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, comment, ssid, \
      bssid, is_field, is_wifi, photo_urls, device_id, external_id, idempotent_id, longitude, latitude, imported";
 
-fn punch_from_row(r: &AnyRow) -> Result<Punch> {
-    let photos: String = r.try_get(12)?;
-    Ok(Punch {
-        record_id: r.try_get(0)?,
-        tenant_id: r.try_get(1)?,
-        person_id: r.try_get(2)?,
-        creator_id: r.try_get(3)?,
-        check_time: r.try_get(4)?,
-        kind: r.try_get(5)?,
-        location_name: r.try_get(6)?,
-        comment: r.try_get(7)?,
-        ssid: r.try_get(8)?,
-        bssid: r.try_get(9)?,
-        is_field: r.try_get::<i64, _>(10)? != 0,
-        is_wifi: r.try_get::<i64, _>(11)? != 0,
-        photo_urls: serde_json::from_str(&photos).map_err(|e| Error::Corrupt(format!("punches.photo_urls: {e}")))?,
-        device_id: r.try_get(13)?,
-        external_id: r.try_get(14)?,
-        idempotent_id: r.try_get(15)?,
-        longitude: r.try_get(16)?,
-        latitude: r.try_get(17)?,
-        imported: r.try_get::<i64, _>(18)? != 0,
-    })
+/// A `punches` row in [`COLUMNS`] order, as [`bulk::json_rows`] returns it.
+#[derive(serde::Deserialize)]
+struct PunchRow(
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i32,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Vec<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    i64,
+);
+
+impl From<PunchRow> for Punch {
+    fn from(r: PunchRow) -> Self {
+        Punch {
+            record_id: r.0,
+            tenant_id: r.1,
+            person_id: r.2,
+            creator_id: r.3,
+            check_time: r.4,
+            kind: r.5,
+            location_name: r.6,
+            comment: r.7,
+            ssid: r.8,
+            bssid: r.9,
+            is_field: r.10 != 0,
+            is_wifi: r.11 != 0,
+            photo_urls: r.12,
+            device_id: r.13,
+            external_id: r.14,
+            idempotent_id: r.15,
+            longitude: r.16,
+            latitude: r.17,
+            imported: r.18 != 0,
+        }
+    }
+}
+
+/// The columns of [`PunchRow`].
+const ROW: [Col<'static>; 19] = [
+    Col::Value("record_id"),
+    Col::Value("tenant_id"),
+    Col::Value("person_id"),
+    Col::Value("creator_id"),
+    Col::Value("check_time"),
+    Col::Value("kind"),
+    Col::Value("location_name"),
+    Col::Value("comment"),
+    Col::Value("ssid"),
+    Col::Value("bssid"),
+    Col::Value("is_field"),
+    Col::Value("is_wifi"),
+    Col::Json("photo_urls"),
+    Col::Value("device_id"),
+    Col::Value("external_id"),
+    Col::Value("idempotent_id"),
+    Col::Value("longitude"),
+    Col::Value("latitude"),
+    Col::Value("imported"),
+];
+
+/// Punches `WHERE <filter>` (`$1…` bound to `binds`), by check time then record id.
+async fn select_punches(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    filter: &str,
+    binds: &[Bind<'_>],
+) -> Result<Vec<Punch>> {
+    let rows: Vec<PunchRow> =
+        bulk::json_rows(conn, backend, &ROW, &format!("FROM punches WHERE {filter}"), binds).await?;
+    let mut punches: Vec<Punch> = rows.into_iter().map(Punch::from).collect();
+    punches.sort_by_key(|p| (p.check_time, p.record_id));
+    Ok(punches)
 }
 
 /// The `event` body of `attendance.user_flow.created_v1` for a punch.
@@ -189,7 +252,7 @@ impl Store {
         let mut ids: Vec<String> = records.iter().flat_map(|r| [r.user_id.clone(), r.creator_id.clone()]).collect();
         ids.sort_unstable();
         ids.dedup();
-        let holders = Store::holders_of_many(&mut w.tx, tenant_id, kind, &ids).await?;
+        let holders = Store::holders_of_many(&mut w.tx, self.backend(), tenant_id, kind, &ids).await?;
         let mut keys: Vec<String> =
             records.iter().filter_map(|r| r.idempotent_id.clone().filter(|k| !k.is_empty())).collect();
         keys.sort_unstable();
@@ -239,7 +302,7 @@ impl Store {
                 latitude: rec.latitude,
                 imported: true,
             };
-            fresh.push(PunchView { punch, person: person.clone(), creator: creator.clone() });
+            fresh.push(PunchView { punch, person: Arc::new(person.clone()), creator: Arc::new(creator.clone()) });
         }
         if answers.is_empty() && !outcome.failed.is_empty() {
             return Err(Error::UnknownUsers(outcome.failed.iter().map(|(u, c)| format!("{u}-{c}")).collect()));
@@ -304,7 +367,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO punches ({COLUMNS}, created_at) VALUES {} \
                  ON CONFLICT (tenant_id, idempotent_id) DO NOTHING RETURNING record_id",
-                bulk::values(chunk.len(), WIDTH)
+                bulk::values(self.backend(), chunk.len(), WIDTH)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for p in chunk {
@@ -346,17 +409,15 @@ impl Store {
     ) -> Result<HashMap<String, PunchView>> {
         let mut punches = Vec::new();
         for chunk in keys.chunks(bulk::rows_per_statement(1) - 1) {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM punches WHERE tenant_id = $1 AND idempotent_id IN ({})",
-                (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            let b = self.backend();
+            let filter = format!(
+                "tenant_id = {} AND idempotent_id IN ({})",
+                bulk::params(b, 1, 1),
+                bulk::params(b, 2, chunk.len())
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).persistent(false);
-            for k in chunk {
-                q = q.bind(k.as_str());
-            }
-            for row in q.fetch_all(&mut **tx).await? {
-                punches.push(punch_from_row(&row)?);
-            }
+            let mut binds = vec![Bind::Int(tenant_id)];
+            binds.extend(chunk.iter().map(|k| Bind::Text(k)));
+            punches.extend(select_punches(tx, self.backend(), &filter, &binds).await?);
         }
         let views = self.views(&mut **tx, punches).await?;
         Ok(views.into_iter().filter_map(|v| Some((v.punch.idempotent_id.clone()?, v))).collect())
@@ -373,8 +434,8 @@ impl Store {
         let mut ids: Vec<i64> = punches.iter().flat_map(|p| [p.person_id, p.creator_id]).collect();
         ids.sort_unstable();
         ids.dedup();
-        let people: HashMap<i64, Person> =
-            Store::people_by_ids(exec, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
+        let people: HashMap<i64, Arc<Person>> =
+            Store::people_by_ids(exec, &ids).await?.into_iter().map(|p| (p.id, Arc::new(p))).collect();
         let find = |id: i64| people.get(&id).cloned().ok_or_else(|| Error::Corrupt(format!("person {id}")));
         punches
             .into_iter()
@@ -384,17 +445,7 @@ impl Store {
 
     /// One punch of a tenant by record id.
     pub async fn punch(&self, tenant_id: i64, record_id: i64) -> Result<Option<PunchView>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM punches WHERE tenant_id = $1 AND record_id = $2"
-        )))
-        .bind(tenant_id)
-        .bind(record_id)
-        .fetch_optional(self.pool())
-        .await?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(self.views(self.pool(), vec![punch_from_row(&r)?]).await?.pop()),
-        }
+        Ok(self.punches_by_ids(tenant_id, &[record_id]).await?.pop())
     }
 
     /// Punches of the given people with `from <= check_time <= to`, by check time.
@@ -402,16 +453,9 @@ impl Store {
         if person_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = person_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM punches WHERE person_id IN ({list}) AND check_time >= $1 AND check_time <= $2 \
-             ORDER BY check_time, record_id"
-        )))
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(punch_from_row).collect()
+        let filter = format!("person_id IN ({}) AND check_time >= $1 AND check_time <= $2", bulk::id_list(person_ids));
+        let mut conn = self.pool().acquire().await?;
+        select_punches(&mut conn, self.backend(), &filter, &[Bind::Int(from), Bind::Int(to)]).await
     }
 
     /// Deletes imported punches by record id and recomputes the days they counted for. Returns
@@ -482,14 +526,9 @@ impl Store {
         if record_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = record_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM punches WHERE tenant_id = $1 AND record_id IN ({list})"
-        )))
-        .bind(tenant_id)
-        .fetch_all(self.pool())
-        .await?;
-        let punches = rows.iter().map(punch_from_row).collect::<Result<Vec<_>>>()?;
-        self.views(self.pool(), punches).await
+        let filter = format!("tenant_id = $1 AND record_id IN ({})", bulk::id_list(record_ids));
+        let mut conn = self.pool().acquire().await?;
+        let punches = select_punches(&mut conn, self.backend(), &filter, &[Bind::Int(tenant_id)]).await?;
+        self.views(&mut *conn, punches).await
     }
 }

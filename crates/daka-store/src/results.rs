@@ -9,12 +9,12 @@ use jiff::civil::Date;
 use serde_json::json;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
-use crate::bulk;
+use crate::bulk::{self, Col};
 use crate::evaluation::{approved_absences, evaluate_many, pending_remedies, Evaluated, Job};
 use crate::events::{NewEvent, USER_TASK_UPDATED};
 use crate::people::Person;
 use crate::plan::{ResolvedDay, Resolver};
-use crate::{Error, Result, Store};
+use crate::{Backend, Error, Result, Store};
 
 /// `yyyyMMdd` of a date.
 pub fn day_number(d: Date) -> i32 {
@@ -101,37 +101,45 @@ impl Store {
         now: i64,
         cause: Cause,
     ) -> Result<()> {
-        let mut merged: HashMap<i64, (i32, i32)> = HashMap::new();
         let last = horizon(now);
-        for &(person, from, to) in affected {
-            let to = to.min(last);
-            if from > to {
-                continue;
-            }
-            let e = merged.entry(person).or_insert((from, to));
-            *e = (e.0.min(from), e.1.max(to));
-        }
-        if merged.is_empty() {
+        let affected: Vec<(i64, i64, i64)> = affected
+            .iter()
+            .map(|&(person, from, to)| (person, i64::from(from), i64::from(to.min(last))))
+            .filter(|r| r.1 <= r.2)
+            .collect();
+        if affected.is_empty() {
             return Ok(());
         }
-        let ids: Vec<i64> = merged.keys().copied().collect();
+        let ranges = bulk::merge_ranges(affected.clone());
+        let mut ids: Vec<i64> = ranges.iter().map(|r| r.0).collect();
+        ids.dedup();
         // Before reading anything: another process recomputing the same people waits here, then
         // reads what this transaction committed (no lost update, no duplicate result event).
         self.lock_people(tx, &ids).await?;
         let mut people = Store::people_by_ids(&mut **tx, &ids).await?;
         people.sort_by_key(|p| p.id);
-        let ranges: Vec<(i64, i64, i64)> =
-            people.iter().map(|p| (p.id, i64::from(merged[&p.id].0), i64::from(merged[&p.id].1))).collect();
-        let stored = stored_in(tx, &ranges).await?;
-        let mut jobs = Vec::with_capacity(people.len());
-        for person in &people {
-            let (from, to) = merged[&person.id];
-            let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
+        let stored = stored_in(tx, self.backend(), &ranges).await?;
+        // Which days each range asks for is decided range by range (a long range is a rule
+        // change reaching back, see EAGER_DAYS; a punch's range is short), then merged per person.
+        let mut wanted = Vec::new();
+        for &(person, from, to) in &affected {
+            let (Some(first), Some(last)) = (day_date(from), day_date(to)) else {
                 return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
             };
-            let runs = days_to_evaluate(stored.get(&person.id), first, last, now, cause);
-            jobs.push(Job { person, runs });
+            for (a, b) in days_to_evaluate(stored.get(&person), first, last, now, cause) {
+                wanted.push((person, i64::from(day_number(a)), i64::from(day_number(b))));
+            }
         }
+        let mut by_person: HashMap<i64, Vec<(Date, Date)>> = HashMap::new();
+        for (person, from, to) in bulk::merge_ranges(wanted) {
+            if let (Some(first), Some(last)) = (day_date(from), day_date(to)) {
+                by_person.entry(person).or_default().push((first, last));
+            }
+        }
+        let jobs: Vec<Job<'_>> = people
+            .iter()
+            .map(|person| Job { person, runs: by_person.remove(&person.id).unwrap_or_default() })
+            .collect();
         let mut resolver = Resolver::new(tenant_id);
         let evaluated = evaluate_many(tx, &mut resolver, &jobs, now).await?;
         let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
@@ -173,7 +181,7 @@ impl Store {
             }
             rows.push((e, day, result_id));
         }
-        write_results(tx, tenant_id, &rows, now).await?;
+        write_results(tx, self.backend(), tenant_id, &rows, now).await?;
         self.record_events(tx, &events, now).await
     }
 
@@ -201,7 +209,7 @@ impl Store {
         let limit = horizon(now);
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let mut conn = self.pool().acquire().await?;
-        let mut stored = stored_in(&mut conn, &same_range(&ids, from, to)).await?;
+        let mut stored = stored_in(&mut conn, self.backend(), &same_range(&ids, from, to)).await?;
         let mut due: Vec<(i64, i32, i32)> = Vec::new();
         for person in people {
             let mine = stored.get(&person.id);
@@ -229,7 +237,7 @@ impl Store {
             self.recompute_with(&mut w.tx, tenant_id, &due, now, Cause::Time).await?;
             w.commit().await?;
             let mut conn = self.pool().acquire().await?;
-            stored = stored_in(&mut conn, &same_range(&ids, from, to)).await?;
+            stored = stored_in(&mut conn, self.backend(), &same_range(&ids, from, to)).await?;
         }
         let future = day_date(i64::from(limit)).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last);
         let mut out: HashMap<i64, Vec<DayResult>> = HashMap::with_capacity(people.len());
@@ -438,18 +446,6 @@ fn days_to_evaluate(
     runs
 }
 
-/// Decodes `day, result_id, group_id, shift_id, records, time_zone` columns.
-fn stored_from_row(r: &sqlx::any::AnyRow) -> Result<Stored> {
-    let records: String = r.try_get(4)?;
-    Ok(Stored {
-        result_id: r.try_get(1)?,
-        time_zone: r.try_get(5)?,
-        group_id: r.try_get(2)?,
-        shift_id: r.try_get(3)?,
-        records: serde_json::from_str(&records).map_err(|e| Error::Corrupt(format!("results.records: {e}")))?,
-    })
-}
-
 /// Every person in `ids` with the same day range.
 fn same_range(ids: &[i64], from: i32, to: i32) -> Vec<(i64, i64, i64)> {
     ids.iter().map(|&p| (p, i64::from(from), i64::from(to))).collect()
@@ -458,20 +454,27 @@ fn same_range(ids: &[i64], from: i32, to: i32) -> Vec<(i64, i64, i64)> {
 /// Stored results within each `(person, from, to)` day range: person → day → (result, changes_at).
 async fn stored_in(
     conn: &mut AnyConnection,
+    backend: Backend,
     ranges: &[(i64, i64, i64)],
 ) -> Result<HashMap<i64, HashMap<i32, (Stored, Option<i64>)>>> {
+    type Row = (i64, i32, i64, String, String, String, Vec<PairOutcome>, Option<i64>);
+    let columns = [
+        Col::Value("person_id"),
+        Col::Value("day"),
+        Col::Value("result_id"),
+        Col::Value("group_id"),
+        Col::Value("shift_id"),
+        Col::Value("time_zone"),
+        Col::Json("records"),
+        Col::Value("changes_at"),
+    ];
     let mut out: HashMap<i64, HashMap<i32, (Stored, Option<i64>)>> = HashMap::new();
     for chunk in bulk::merge_ranges(ranges.to_vec()).chunks(bulk::MAX_RANGES) {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT day, result_id, group_id, shift_id, records, time_zone, person_id, changes_at FROM results \
-             WHERE {}",
-            bulk::ranges_filter("person_id", "day", chunk)
-        )))
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await?;
-        for r in &rows {
-            out.entry(r.try_get(6)?).or_default().insert(r.try_get(0)?, (stored_from_row(r)?, r.try_get(7)?));
+        let rest = bulk::from_ranges("results", "person_id", "day", chunk);
+        let rows: Vec<Row> = bulk::json_rows(conn, backend, &columns, &rest, &[]).await?;
+        for (person_id, day, result_id, group_id, shift_id, time_zone, records, changes_at) in rows {
+            let stored = Stored { result_id, time_zone, group_id, shift_id, records };
+            out.entry(person_id).or_default().insert(day, (stored, changes_at));
         }
     }
     Ok(out)
@@ -480,6 +483,7 @@ async fn stored_in(
 /// Writes new and changed results `(evaluation, day, result_id)` with multi-row upserts.
 async fn write_results(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     tenant_id: i64,
     rows: &[(&Evaluated, i32, i64)],
     now: i64,
@@ -492,7 +496,7 @@ async fn write_results(
              ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
              time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
              updated_at = excluded.updated_at",
-            bulk::values(chunk.len(), COLUMNS)
+            bulk::values(backend, chunk.len(), COLUMNS)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (e, day, result_id) in chunk {

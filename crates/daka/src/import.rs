@@ -101,7 +101,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub rejects: Option<PathBuf>,
     /// Punches per transaction.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 5000)]
     pub batch: usize,
     /// Tenant id or tenant_key (default: the first tenant).
     #[arg(long)]
@@ -417,7 +417,8 @@ impl Importer<'_> {
             return Ok(());
         }
         let mut conn = self.store.pool().acquire().await?;
-        let mut found = Store::holders_of_many(&mut conn, self.tenant_id, self.id.kind(), &missing).await?;
+        let mut found =
+            Store::holders_of_many(&mut conn, self.store.backend(), self.tenant_id, self.id.kind(), &missing).await?;
         for id in missing {
             let holders = found.remove(&id).unwrap_or_default();
             self.holders.insert(id, holders);

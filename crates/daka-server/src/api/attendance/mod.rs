@@ -54,14 +54,14 @@ pub async fn people_named(
     ids: &[String],
     include_terminated: bool,
 ) -> ApiResult<(Vec<(String, Person)>, Vec<String>)> {
+    let named = state.store.people_for_ids(tenant_id, kind, ids, include_terminated).await?;
     let mut found = Vec::new();
     let mut unknown = Vec::new();
     for id in ids {
-        let people = state.store.people_for_id(tenant_id, kind, id, include_terminated).await?;
-        if people.is_empty() {
-            unknown.push(id.clone());
+        match named.get(id) {
+            Some(people) => found.extend(people.iter().map(|p| (id.clone(), p.clone()))),
+            None => unknown.push(id.clone()),
         }
-        found.extend(people.into_iter().map(|p| (id.clone(), p)));
     }
     Ok((found, unknown))
 }

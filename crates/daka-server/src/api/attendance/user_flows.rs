@@ -1,10 +1,13 @@
 //! `user_flows`: import, get, query and delete punch records.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use daka_store::apps::Caller;
-use daka_store::people::IdKind;
+use daka_store::people::{IdKind, Person};
 use daka_store::punches::{PunchImport, PunchView};
 use daka_types::attendance::user_flows::*;
 use daka_types::Envelope;
@@ -155,15 +158,16 @@ pub async fn query(
     let people = known_people(&state, caller.tenant_id, kind, &ids, include_terminated).await?;
     let person_ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let punches = state.store.punches_of(&person_ids, from, to).await?;
+    let mut named: HashMap<i64, Arc<Person>> = people.into_iter().map(|p| (p.id, Arc::new(p))).collect();
+    let creators: Vec<i64> = punches.iter().map(|p| p.creator_id).filter(|c| !named.contains_key(c)).collect();
+    for creator in daka_store::Store::people_by_ids(state.store.pool(), &creators).await? {
+        named.insert(creator.id, Arc::new(creator));
+    }
     let mut results = Vec::with_capacity(punches.len());
     for punch in punches {
-        let person = people.iter().find(|p| p.id == punch.person_id).cloned();
-        let creator = match people.iter().find(|p| p.id == punch.creator_id) {
-            Some(c) => Some(c.clone()),
-            None => daka_store::Store::people_by_ids(state.store.pool(), &[punch.creator_id]).await?.pop(),
-        };
-        if let (Some(person), Some(creator)) = (person, creator) {
-            results.push(flow_wire(&PunchView { punch, person, creator }, kind));
+        if let (Some(person), Some(creator)) = (named.get(&punch.person_id), named.get(&punch.creator_id)) {
+            let view = PunchView { person: person.clone(), creator: creator.clone(), punch };
+            results.push(flow_wire(&view, kind));
         }
     }
     Ok(Json(Envelope::success(QueryUserFlowData { user_flow_results: results })))
