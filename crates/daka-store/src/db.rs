@@ -82,8 +82,13 @@ impl Store {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
+                        // A 64 MiB page cache and checkpoints every 64 MiB of WAL: bulk writes
+                        // touch index pages all over the file (random idempotency keys and
+                        // event ids), and SQLite's 2 MiB default cache made an import of a few
+                        // hundred megabytes write gigabytes.
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
                     )
                     .await?;
                     Ok(())
