@@ -195,3 +195,52 @@ async fn a_month_read_has_every_day_even_without_punches() {
     );
     assert!(again.iter().all(|r| r.result_id.is_some()));
 }
+
+#[tokio::test]
+async fn one_batch_spanning_weeks_evaluates_every_punched_day_with_its_event() {
+    let (_dir, store) = store().await;
+    let setup = MON - 30 * 24 * HOUR;
+    let tenant = store.create_tenant("t", setup).await.expect("tenant");
+    store
+        .create_person(
+            tenant.id,
+            NewPerson { user_id: Some("u1".into()), name: "张三".into(), ..Default::default() },
+            setup,
+        )
+        .await
+        .expect("person");
+    let shift = store.save_shift(tenant.id, nine_to_six(), setup).await.expect("shift");
+    let sid = shift.shift_id.clone().expect("shift id");
+    let group =
+        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
+    store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
+
+    // Two weeks of working days in one import, each day 09:20 in (late 20) and 18:00 out,
+    // evaluated a month later: a long span of punches is not a "rule change reaching back".
+    let days: Vec<i64> = (0..14).filter(|d| d % 7 < 5).collect();
+    let punches: Vec<PunchImport> = days
+        .iter()
+        .flat_map(|d| {
+            let day = MON + d * 24 * HOUR;
+            [punch("u1", day + 9 * HOUR + 20 * MIN), punch("u1", day + 18 * HOUR)]
+        })
+        .collect();
+    let now = MON + 40 * 24 * HOUR;
+    store.import_punches(tenant.id, IdKind::UserId, punches, now).await.expect("import");
+    let events = store.events_after(tenant.id, 0, 10_000).await.expect("events");
+    for d in &days {
+        let date = jiff::Timestamp::from_second(MON + d * 24 * HOUR + 12 * HOUR)
+            .expect("instant")
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone"))
+            .date();
+        let n = i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day());
+        let late = events.iter().any(|e| {
+            e.event_type == USER_TASK_UPDATED
+                && e.payload["date"] == n
+                && e.payload["status_changes"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|c| c["work_type"] == "on" && c["current_status"] == "Late"))
+        });
+        assert!(late, "the import recorded Late for {n}");
+    }
+}
