@@ -113,6 +113,15 @@ pub(crate) enum Bind<'a> {
     Text(&'a str),
 }
 
+impl Col<'_> {
+    /// The column's name.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Col::Value(name) | Col::Json(name) => name,
+        }
+    }
+}
+
 /// Reads many rows as one value: `SELECT <columns> <rest>` with every row aggregated by the
 /// database into a JSON array of arrays, decoded into `T` (a tuple or tuple struct in column
 /// order). One value crosses the driver instead of one per column and row, which is what makes

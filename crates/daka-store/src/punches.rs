@@ -123,10 +123,7 @@ pub struct ImportOutcome {
     pub failed: Vec<(String, String)>,
 }
 
-const COLUMNS: &str = "record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, comment, ssid, \
-     bssid, is_field, is_wifi, photo_urls, device_id, external_id, idempotent_id, longitude, latitude, imported";
-
-/// A `punches` row in [`COLUMNS`] order, as [`bulk::json_rows`] returns it.
+/// A `punches` row in [`ROW`] order, as [`bulk::json_rows`] returns it.
 #[derive(serde::Deserialize)]
 struct PunchRow(
     i64,
@@ -361,11 +358,13 @@ impl Store {
         punches: &[&Punch],
         now: i64,
     ) -> Result<HashSet<i64>> {
-        const WIDTH: usize = 20;
+        // The row's columns, then `created_at`.
+        const WIDTH: usize = ROW.len() + 1;
+        let columns = ROW.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
         let mut inserted = HashSet::with_capacity(punches.len());
         for chunk in punches.chunks(bulk::rows_per_statement(WIDTH)) {
             let sql = format!(
-                "INSERT INTO punches ({COLUMNS}, created_at) VALUES {} \
+                "INSERT INTO punches ({columns}, created_at) VALUES {} \
                  ON CONFLICT (tenant_id, idempotent_id) DO NOTHING RETURNING record_id",
                 bulk::values(self.backend(), chunk.len(), WIDTH)
             );

@@ -10,7 +10,6 @@ use daka_store::punches::PunchImport;
 use daka_store::remedies::{NewRemedy, RemedyError};
 use daka_store::{Error, Store};
 use daka_types::attendance::groups::Group;
-use daka_types::attendance::shifts::{PunchTimeRule, Shift};
 use serde_json::json;
 
 /// 2024-01-15 (Monday) 00:00 in Asia/Shanghai.
@@ -31,23 +30,7 @@ async fn world() -> World {
     let (dir, store) = common::fresh_store().await;
     let setup = MON - 30 * 24 * HOUR;
     let tenant = store.create_tenant("t", setup).await.expect("tenant").id;
-    let shift = Shift {
-        shift_name: Some("9-18".into()),
-        punch_times: Some(1),
-        punch_time_rule: Some(vec![PunchTimeRule {
-            on_time: Some("9:00".into()),
-            off_time: Some("18:00".into()),
-            late_minutes_as_late: Some(5),
-            late_minutes_as_lack: Some(60),
-            on_advance_minutes: Some(120),
-            early_minutes_as_early: Some(5),
-            early_minutes_as_lack: Some(60),
-            off_delay_minutes: Some(240),
-            ..PunchTimeRule::default()
-        }]),
-        ..Shift::default()
-    };
-    let shift_id = store.save_shift(tenant, shift, setup).await.expect("shift").shift_id.expect("id");
+    let shift_id = store.save_shift(tenant, common::nine_to_six(), setup).await.expect("shift").shift_id.expect("id");
     World { _dir: dir, store, tenant, shift_id }
 }
 

@@ -3,11 +3,10 @@
 mod common;
 
 use daka_store::events::USER_TASK_UPDATED;
-use daka_store::people::{IdKind, NewPerson};
+use daka_store::people::{IdKind, NewPerson, Person};
 use daka_store::punches::PunchImport;
 use daka_store::Store;
 use daka_types::attendance::groups::Group;
-use daka_types::attendance::shifts::{PunchTimeRule, Shift};
 
 /// 2024-01-15 (Monday) 00:00 in Asia/Shanghai.
 const MON: i64 = 1_705_248_000;
@@ -18,23 +17,19 @@ async fn store() -> (tempfile::TempDir, Store) {
     common::fresh_store().await
 }
 
-fn nine_to_six() -> Shift {
-    Shift {
-        shift_name: Some("9-18".into()),
-        punch_times: Some(1),
-        punch_time_rule: Some(vec![PunchTimeRule {
-            on_time: Some("9:00".into()),
-            off_time: Some("18:00".into()),
-            late_minutes_as_late: Some(5),
-            late_minutes_as_lack: Some(60),
-            on_advance_minutes: Some(120),
-            early_minutes_as_early: Some(5),
-            early_minutes_as_lack: Some(60),
-            off_delay_minutes: Some(240),
-            ..PunchTimeRule::default()
-        }]),
-        ..Shift::default()
-    }
+/// A tenant (created at `at`) with "u1" named `name` in the Mon–Fri 9:00–18:00 office group,
+/// the group saved at `group_at`: (tenant id, the person, the shift id).
+async fn office(store: &Store, name: &str, at: i64, group_at: i64) -> (i64, Person, String) {
+    let tenant = store.create_tenant("t", at).await.expect("tenant");
+    let person = store
+        .create_person(tenant.id, NewPerson { user_id: Some("u1".into()), name: name.into(), ..Default::default() }, at)
+        .await
+        .expect("person");
+    let sid = store.save_shift(tenant.id, common::nine_to_six(), at).await.expect("shift").shift_id.expect("id");
+    let group =
+        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
+    store.save_group(tenant.id, IdKind::UserId, group, group_at).await.expect("group");
+    (tenant.id, person, sid)
 }
 
 /// A fixed group in Asia/Shanghai, no holiday calendar, with "u1" as its only member.
@@ -66,26 +61,13 @@ fn punch(user: &str, at: i64) -> PunchImport {
 async fn fixed_group_results_follow_punches_and_time() {
     let (_dir, store) = store().await;
     let setup = MON - 30 * 24 * HOUR;
-    let tenant = store.create_tenant("t", setup).await.expect("tenant");
-    let person = store
-        .create_person(
-            tenant.id,
-            NewPerson { user_id: Some("u1".into()), name: "张三".into(), ..Default::default() },
-            setup,
-        )
-        .await
-        .expect("person");
-    let shift = store.save_shift(tenant.id, nine_to_six(), setup).await.expect("shift");
-    let sid = shift.shift_id.clone().expect("shift id");
-    let group =
-        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
-    store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
+    let (tenant, person, sid) = office(&store, "张三", setup, setup).await;
 
     // Monday: in at 09:12:30 (late 12 > 5), out at 18:03. Evaluated on Saturday.
     let now = MON + 5 * 24 * HOUR;
     store
         .import_punches(
-            tenant.id,
+            tenant,
             IdKind::UserId,
             vec![punch("u1", MON + 9 * HOUR + 12 * MIN + 30), punch("u1", MON + 18 * HOUR + 3 * MIN)],
             now,
@@ -109,7 +91,7 @@ async fn fixed_group_results_follow_punches_and_time() {
     assert_eq!(sat.records[0].check_in.result.as_str(), "NoNeedCheck");
 
     // The import recorded an updated event for Monday.
-    let events = store.events_after(tenant.id, 0, 1000).await.expect("events");
+    let events = store.events_after(tenant, 0, 1000).await.expect("events");
     let updated: Vec<_> =
         events.iter().filter(|e| e.event_type == USER_TASK_UPDATED && e.payload["date"] == 20240115).collect();
     assert!(!updated.is_empty(), "user_task.updated_v1 for 20240115");
@@ -118,14 +100,14 @@ async fn fixed_group_results_follow_punches_and_time() {
         .is_some_and(|c| c.iter().any(|c| c["current_status"] == "Late"))));
 
     // Deleting the check-in makes Monday's on side Lack and records the change.
-    let results_before = store.events_after(tenant.id, 0, 1000).await.expect("events").len();
+    let results_before = store.events_after(tenant, 0, 1000).await.expect("events").len();
     let punches = store.punches_of(&[person.id], MON, MON + 24 * HOUR).await.expect("punches");
     let (deleted, failed) =
-        store.delete_punches(tenant.id, &[punches[0].record_id.to_string()], now).await.expect("delete");
+        store.delete_punches(tenant, &[punches[0].record_id.to_string()], now).await.expect("delete");
     assert_eq!((deleted.len(), failed.len()), (1, 0));
     let mon = store.results_for(&person, 20240115, 20240115, now).await.expect("results");
     assert_eq!(mon[0].records[0].check_in.result.as_str(), "Lack");
-    assert!(store.events_after(tenant.id, 0, 1000).await.expect("events").len() > results_before);
+    assert!(store.events_after(tenant, 0, 1000).await.expect("events").len() > results_before);
 }
 
 #[tokio::test]
@@ -140,7 +122,7 @@ async fn todo_becomes_lack_when_the_window_closes() {
         )
         .await
         .expect("person");
-    let shift = store.save_shift(tenant.id, nine_to_six(), MON - 86_400).await.expect("shift");
+    let shift = store.save_shift(tenant.id, common::nine_to_six(), MON - 86_400).await.expect("shift");
     let sid = shift.shift_id.expect("id");
     let group = office_group(vec![sid.clone(); 7]);
     store.save_group(tenant.id, IdKind::UserId, group, MON - 86_400).await.expect("group");
@@ -165,22 +147,9 @@ async fn todo_becomes_lack_when_the_window_closes() {
 #[tokio::test]
 async fn a_month_read_has_every_day_even_without_punches() {
     let (_dir, store) = store().await;
-    let tenant = store.create_tenant("t", MON).await.expect("tenant");
-    let person = store
-        .create_person(
-            tenant.id,
-            NewPerson { user_id: Some("u1".into()), name: "王五".into(), ..Default::default() },
-            MON,
-        )
-        .await
-        .expect("person");
-    let shift = store.save_shift(tenant.id, nine_to_six(), MON).await.expect("shift");
-    let sid = shift.shift_id.expect("id");
-    let group =
-        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
     // The group is created after the month: its rules still apply to the month (since always).
     let now = MON + 60 * 24 * HOUR;
-    store.save_group(tenant.id, IdKind::UserId, group, now).await.expect("group");
+    let (_, person, sid) = office(&store, "王五", MON, now).await;
     let month = store.results_for(&person, 20240101, 20240131, now).await.expect("results");
     assert_eq!(month.iter().map(|r| r.day).collect::<Vec<_>>(), (20240101..=20240131).collect::<Vec<_>>());
     // 2024-01-01 was a Monday: a workday without punches is Lack; Saturday 6th is a rest day.
@@ -200,20 +169,7 @@ async fn a_month_read_has_every_day_even_without_punches() {
 async fn one_batch_spanning_weeks_evaluates_every_punched_day_with_its_event() {
     let (_dir, store) = store().await;
     let setup = MON - 30 * 24 * HOUR;
-    let tenant = store.create_tenant("t", setup).await.expect("tenant");
-    store
-        .create_person(
-            tenant.id,
-            NewPerson { user_id: Some("u1".into()), name: "张三".into(), ..Default::default() },
-            setup,
-        )
-        .await
-        .expect("person");
-    let shift = store.save_shift(tenant.id, nine_to_six(), setup).await.expect("shift");
-    let sid = shift.shift_id.clone().expect("shift id");
-    let group =
-        office_group(vec![sid.clone(), sid.clone(), sid.clone(), sid.clone(), sid.clone(), "0".into(), "0".into()]);
-    store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
+    let (tenant, _, _) = office(&store, "张三", setup, setup).await;
 
     // Two weeks of working days in one import, each day 09:20 in (late 20) and 18:00 out,
     // evaluated a month later: a long span of punches is not a "rule change reaching back".
@@ -226,8 +182,8 @@ async fn one_batch_spanning_weeks_evaluates_every_punched_day_with_its_event() {
         })
         .collect();
     let now = MON + 40 * 24 * HOUR;
-    store.import_punches(tenant.id, IdKind::UserId, punches, now).await.expect("import");
-    let events = store.events_after(tenant.id, 0, 10_000).await.expect("events");
+    store.import_punches(tenant, IdKind::UserId, punches, now).await.expect("import");
+    let events = store.events_after(tenant, 0, 10_000).await.expect("events");
     for d in &days {
         let date = jiff::Timestamp::from_second(MON + d * 24 * HOUR + 12 * HOUR)
             .expect("instant")

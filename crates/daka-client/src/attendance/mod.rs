@@ -28,7 +28,7 @@ pub use user_daily_shifts::{daily_shift, BatchCreateDailyShiftsOutcome, UserDail
 pub use user_flows::{punch, BatchCreateOutcome, BatchDeleteOutcome, UserFlowQuery, UserFlows};
 pub use user_tasks::{UserTaskQuery, UserTasks};
 
-use crate::{Client, Result};
+use crate::{Client, Day, Error, Result};
 
 /// Path prefix of every attendance endpoint.
 pub(crate) const PREFIX: &str = "/open-apis/attendance/v1";
@@ -109,6 +109,27 @@ pub(crate) fn split<T>(items: Vec<T>, n: usize) -> Vec<Vec<T>> {
         out.push(it.by_ref().take(n.max(1)).collect());
     }
     out
+}
+
+/// The requests a query of many people over a long span becomes: every group of ≤ 50 people
+/// (in order) × every span of ≤ `span_days` days of `from..=to`.
+pub(crate) fn people_by_days(
+    user_ids: Vec<String>,
+    from: Day,
+    to: Day,
+    span_days: u32,
+) -> Result<Vec<(Vec<String>, Day, Day)>> {
+    if from > to {
+        return Err(Error::Invalid("check_date_from is after check_date_to".into()));
+    }
+    let spans = Day::chunks(from, to, span_days);
+    let mut requests = Vec::new();
+    for ids in split(user_ids, MAX_USER_IDS) {
+        for &(f, t) in &spans {
+            requests.push((ids.clone(), f, t));
+        }
+    }
+    Ok(requests)
 }
 
 /// A page of a paginated list: items, `has_more`, `page_token`.

@@ -13,7 +13,7 @@ use daka_types::attendance::EmployeeType;
 use daka_types::day::{Day, Instant};
 use reqwest::Method;
 
-use super::{run_chunks, split, MAX_USER_IDS, PREFIX};
+use super::{people_by_days, run_chunks, split, MAX_USER_IDS, PREFIX};
 use crate::client::Call;
 use crate::{Client, Error, Result};
 
@@ -146,16 +146,8 @@ impl Approvals<'_> {
         to: Day,
         status: Option<i32>,
     ) -> Result<Vec<UserApproval>> {
-        if from > to {
-            return Err(Error::Invalid("check_date_from is after check_date_to".into()));
-        }
-        let spans = Day::chunks(from, to, MAX_APPROVAL_SPAN_DAYS);
-        let mut requests = Vec::new();
-        for ids in split(user_ids.into_iter().map(Into::into).collect(), MAX_USER_IDS) {
-            for &(f, t) in &spans {
-                requests.push((ids.clone(), f, t));
-            }
-        }
+        let ids = user_ids.into_iter().map(Into::into).collect();
+        let requests = people_by_days(ids, from, to, MAX_APPROVAL_SPAN_DAYS)?;
         let answers = run_chunks(self.client, requests, |(ids, f, t)| async move {
             let call = Call::new(Method::POST, format!("{PREFIX}/user_approvals/query"), "user_approvals.query")
                 .query("employee_type", employee_type.as_str())

@@ -9,9 +9,9 @@ use daka_types::day::Day;
 use reqwest::Method;
 
 use super::user_flows::failure_msg;
-use super::{run_chunks, split, MAX_DAILY_SHIFTS, MAX_SCHEDULE_SPAN_DAYS, MAX_USER_IDS, PREFIX};
+use super::{people_by_days, run_chunks, split, MAX_DAILY_SHIFTS, MAX_SCHEDULE_SPAN_DAYS, PREFIX};
 use crate::client::Call;
-use crate::{Client, Error, Result};
+use crate::{Client, Result};
 
 /// Schedules: `POST /user_daily_shifts/batch_create`, `POST /user_daily_shifts/query`,
 /// `POST /user_daily_shifts/batch_create_temp`.
@@ -85,16 +85,8 @@ impl UserDailyShifts<'_> {
         from: Day,
         to: Day,
     ) -> Result<Vec<UserDailyShift>> {
-        if from > to {
-            return Err(Error::Invalid("check_date_from is after check_date_to".into()));
-        }
-        let spans = Day::chunks(from, to, MAX_SCHEDULE_SPAN_DAYS);
-        let mut requests = Vec::new();
-        for ids in split(user_ids.into_iter().map(Into::into).collect(), MAX_USER_IDS) {
-            for &(f, t) in &spans {
-                requests.push((ids.clone(), f, t));
-            }
-        }
+        let ids = user_ids.into_iter().map(Into::into).collect();
+        let requests = people_by_days(ids, from, to, MAX_SCHEDULE_SPAN_DAYS)?;
         let answers = run_chunks(self.client, requests, |(ids, f, t)| async move {
             let call = Call::new(Method::POST, format!("{PREFIX}/user_daily_shifts/query"), "user_daily_shifts.query")
                 .query("employee_type", employee_type.as_str())

@@ -5,9 +5,9 @@ use daka_types::attendance::EmployeeType;
 use daka_types::day::Day;
 use reqwest::Method;
 
-use super::{run_chunks, split, MAX_USER_IDS, PREFIX, USER_TASK_SPAN_DAYS};
+use super::{people_by_days, run_chunks, PREFIX, USER_TASK_SPAN_DAYS};
 use crate::client::Call;
-use crate::{Client, Error, Result};
+use crate::{Client, Result};
 
 /// Attendance results: `POST /user_tasks/query`.
 #[derive(Debug, Clone, Copy)]
@@ -71,16 +71,8 @@ impl UserTasks<'_> {
     /// merged: `user_task_results` ordered by person (in the order asked) then day;
     /// `invalid_user_ids` and `unauthorized_user_ids` without repeats.
     pub async fn query(&self, employee_type: EmployeeType, query: UserTaskQuery) -> Result<QueryUserTaskData> {
-        if query.check_date_from > query.check_date_to {
-            return Err(Error::Invalid("check_date_from is after check_date_to".into()));
-        }
-        let spans = Day::chunks(query.check_date_from, query.check_date_to, USER_TASK_SPAN_DAYS);
-        let mut requests = Vec::new();
-        for ids in split(query.user_ids.clone(), MAX_USER_IDS) {
-            for &(from, to) in &spans {
-                requests.push((ids.clone(), from, to));
-            }
-        }
+        let requests =
+            people_by_days(query.user_ids.clone(), query.check_date_from, query.check_date_to, USER_TASK_SPAN_DAYS)?;
         let q = &query;
         let answers = run_chunks(self.client, requests, |(ids, from, to)| async move {
             let call = Call::new(Method::POST, format!("{PREFIX}/user_tasks/query"), "user_tasks.query")

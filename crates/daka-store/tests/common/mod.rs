@@ -2,6 +2,7 @@
 //! PostgreSQL server (as `scripts/test` sets it) — a new database created on that server.
 
 use daka_store::Store;
+use daka_types::attendance::shifts::{PunchTimeRule, Shift};
 use sqlx::{Connection, Executor};
 
 /// A fresh, migrated store and the temporary directory that holds it (kept alive by the caller).
@@ -23,4 +24,25 @@ pub async fn fresh_store() -> (tempfile::TempDir, Store) {
     };
     let store = Store::open(&url).await.expect("open store");
     (dir, store)
+}
+
+/// A 9:00–18:00 shift: late after 5 minutes, Lack after 60; on window from 07:00, off window
+/// until 22:00.
+pub fn nine_to_six() -> Shift {
+    Shift {
+        shift_name: Some("9-18".into()),
+        punch_times: Some(1),
+        punch_time_rule: Some(vec![PunchTimeRule {
+            on_time: Some("9:00".into()),
+            off_time: Some("18:00".into()),
+            late_minutes_as_late: Some(5),
+            late_minutes_as_lack: Some(60),
+            on_advance_minutes: Some(120),
+            early_minutes_as_early: Some(5),
+            early_minutes_as_lack: Some(60),
+            off_delay_minutes: Some(240),
+            ..PunchTimeRule::default()
+        }]),
+        ..Shift::default()
+    }
 }
