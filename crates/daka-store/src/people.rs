@@ -60,6 +60,9 @@ pub struct Person {
     pub left_at: Option<i64>,
     /// Other contact fields, as JSON, echoed back on reads.
     pub attrs: serde_json::Map<String, serde_json::Value>,
+    /// Revision of the person's stored results: changes in the transaction of every write to
+    /// them, so a copy rendered at one revision is current while the revision is unchanged.
+    pub results_rev: i64,
 }
 
 impl Person {
@@ -94,8 +97,8 @@ pub struct NewPerson {
     pub attrs: serde_json::Map<String, serde_json::Value>,
 }
 
-const COLUMNS: &str =
-    "id, tenant_id, user_id, open_id, union_id, name, employee_no, join_time, employed_from, left_at, attrs";
+const COLUMNS: &str = "id, tenant_id, user_id, open_id, union_id, name, employee_no, join_time, employed_from, \
+                       left_at, attrs, results_rev";
 
 fn person_from_row(r: &AnyRow) -> Result<Person> {
     let attrs: String = r.try_get(10)?;
@@ -115,6 +118,7 @@ fn person_from_row(r: &AnyRow) -> Result<Person> {
         employed_from: r.try_get(8)?,
         left_at: r.try_get(9)?,
         attrs,
+        results_rev: r.try_get(11)?,
     })
 }
 
@@ -198,6 +202,7 @@ impl Store {
             employed_from: new.join_time.or(previous_left),
             left_at: None,
             attrs: new.attrs,
+            results_rev: 0,
         };
         sqlx::query(
             "INSERT INTO people (id, tenant_id, user_id, open_id, union_id, name, employee_no, join_time, \
@@ -313,12 +318,26 @@ impl Store {
             .find(|p| p.left_at.is_none())
             .ok_or_else(|| Error::NotFound(format!("employed user {id}")))?;
         let left_at = now.max(person.employed_from.unwrap_or(now));
-        sqlx::query("UPDATE people SET left_at = $1 WHERE id = $2")
+        sqlx::query("UPDATE people SET left_at = $1, results_rev = results_rev + 1 WHERE id = $2")
             .bind(left_at)
             .bind(person.id)
             .execute(&mut *w.tx)
             .await?;
         w.commit().await?;
-        Ok(Person { left_at: Some(left_at), ..person })
+        Ok(Person { left_at: Some(left_at), results_rev: person.results_rev + 1, ..person })
     }
+}
+
+/// Moves the results revision of each of `ids` on (see [`Person::results_rev`]); called in the
+/// transaction that writes their results.
+pub(crate) async fn bump_results_rev(tx: &mut sqlx::Transaction<'static, Any>, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(crate::bulk::MAX_RANGES) {
+        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE people SET results_rev = results_rev + 1 WHERE id IN ({list})"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

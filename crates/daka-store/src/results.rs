@@ -145,6 +145,7 @@ impl Store {
         let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
         let mut rows = Vec::new();
         let mut events = Vec::new();
+        let mut revised: Vec<i64> = Vec::new();
         for e in &evaluated {
             let day = day_number(e.resolved.plan.day);
             let before = stored.get(&e.person_id).and_then(|m| m.get(&day));
@@ -159,6 +160,7 @@ impl Store {
                         .bind(day)
                         .execute(&mut **tx)
                         .await?;
+                    revised.push(e.person_id);
                 }
                 continue;
             }
@@ -180,8 +182,12 @@ impl Store {
                 events.push(NewEvent { tenant_id, event_type: USER_TASK_UPDATED, payload: payload.to_string() });
             }
             rows.push((e, day, result_id));
+            revised.push(e.person_id);
         }
         write_results(tx, self.backend(), tenant_id, &rows, now).await?;
+        revised.sort_unstable();
+        revised.dedup();
+        crate::people::bump_results_rev(tx, &revised).await?;
         self.record_events(tx, &events, now).await
     }
 

@@ -200,3 +200,36 @@ async fn one_batch_spanning_weeks_evaluates_every_punched_day_with_its_event() {
         assert!(late, "the import recorded Late for {n}");
     }
 }
+
+#[tokio::test]
+async fn the_results_revision_moves_with_every_write_to_a_persons_results_and_only_then() {
+    let (_dir, store) = store().await;
+    let setup = MON - 30 * 24 * HOUR;
+    let (tenant, person, _) = office(&store, "赵六", setup, setup).await;
+    let now = MON + 5 * 24 * HOUR;
+    let rev = |p: Option<Person>| p.expect("person").results_rev;
+    let current = || store.person_current(tenant, IdKind::UserId, "u1");
+    let at_start = rev(current().await.expect("read"));
+
+    // A first read computes and stores the week: a write.
+    store.results_for(&person, 20240115, 20240121, now).await.expect("results");
+    let computed = rev(current().await.expect("read"));
+    assert!(computed > at_start, "storing first results moves the revision");
+    // Reading stored results writes nothing.
+    store.results_for(&person, 20240115, 20240121, now).await.expect("results");
+    assert_eq!(rev(current().await.expect("read")), computed);
+
+    // A punch that changes Monday's check-in moves it; the same punch again changes nothing.
+    let late = punch("u1", MON + 9 * HOUR + 20 * MIN);
+    let keyed = PunchImport { idempotent_id: Some("k1".into()), ..late };
+    store.import_punches(tenant, IdKind::UserId, vec![keyed.clone()], now).await.expect("import");
+    let punched = rev(current().await.expect("read"));
+    assert!(punched > computed);
+    store.import_punches(tenant, IdKind::UserId, vec![keyed], now).await.expect("import");
+    assert_eq!(rev(current().await.expect("read")), punched, "a repeated punch writes no result");
+
+    // Leaving moves it (which days are employed changes).
+    let left = store.terminate_person(tenant, IdKind::UserId, "u1", now).await.expect("terminate");
+    assert!(left.results_rev > punched);
+    assert_eq!(rev(current().await.expect("read")), left.results_rev);
+}
