@@ -8,6 +8,7 @@ pub mod extract;
 pub mod metrics;
 pub mod platform;
 pub mod ratelimit;
+pub mod results_cache;
 pub mod state;
 pub mod wire;
 

@@ -9,6 +9,7 @@ use daka_store::Store;
 
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use crate::results_cache::ResultsCache;
 
 /// The server's notion of "now".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,9 @@ impl Clock {
 /// How long a verified token is trusted without asking the database again.
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
 
+/// Default bound of the rendered-results cache, bytes (≈ 13,000 person-months).
+pub const DEFAULT_RESULTS_CACHE_BYTES: u64 = 256 << 20;
+
 /// State shared by every request.
 #[derive(Clone)]
 pub struct AppState {
@@ -43,6 +47,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
+    /// Rendered `user_tasks/query` results, checked against the database's revisions.
+    pub results: Arc<ResultsCache>,
     tokens: Arc<Mutex<HashMap<String, (Caller, Instant)>>>,
 }
 
@@ -54,8 +60,14 @@ impl AppState {
             clock,
             limiter: Arc::new(limiter),
             metrics: Arc::new(Metrics::new()),
+            results: Arc::new(ResultsCache::new(DEFAULT_RESULTS_CACHE_BYTES)),
             tokens: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// The same state with a rendered-results cache of at most `bytes` (0: none).
+    pub fn with_results_cache(self, bytes: u64) -> Self {
+        AppState { results: Arc::new(ResultsCache::new(bytes)), ..self }
     }
 
     /// Now, by the server's clock.

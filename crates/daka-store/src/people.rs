@@ -12,7 +12,7 @@ use crate::ids::random_hex;
 use crate::{Error, Result, Store};
 
 /// Which attribute an external id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IdKind {
     /// `user_id` / attendance `employee_id`.
     UserId,

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use daka_engine::{DayInput, DayPlan, PairOutcome, PendingRemedy, Punch as EnginePunch, PunchSource};
 use jiff::civil::Date;
-use serde_json::json;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::bulk::{self, Col};
@@ -34,7 +33,7 @@ pub struct DayResult {
     pub person_id: i64,
     /// Attendance day, `yyyyMMdd`.
     pub day: i32,
-    /// Stable id of the stored result (`None` for days past the stored horizon).
+    /// Stable id of the stored result (`None` for days after [`last_stored_day`]).
     pub result_id: Option<i64>,
     /// Group id as reported ("1": no group).
     pub group_id: String,
@@ -44,6 +43,9 @@ pub struct DayResult {
     pub time_zone: String,
     /// Records: pairs, then overtime segments.
     pub records: Vec<PairOutcome>,
+    /// When time alone will next change this stored result (a window closing), if ever;
+    /// `None` too for days past [`last_stored_day`], which are not stored.
+    pub changes_at: Option<i64>,
 }
 
 /// Why a person-day is being (re)computed; decides which events are written.
@@ -58,8 +60,9 @@ pub(crate) enum Cause {
     Time,
 }
 
-/// Days after this one (`yyyyMMdd`) are not stored: the day after tomorrow anywhere on Earth.
-fn horizon(now: i64) -> i32 {
+/// The last day (`yyyyMMdd`) whose results are stored at `now`: tomorrow anywhere on Earth
+/// (UTC+14); later days are evaluated when read, not stored.
+pub fn last_stored_day(now: i64) -> i32 {
     let t = jiff::Timestamp::from_second(now.saturating_add(14 * 3600)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let d = t.to_zoned(jiff::tz::TimeZone::UTC).date();
     day_number(d.tomorrow().unwrap_or(d))
@@ -72,12 +75,146 @@ fn maybe_employed(p: &Person, day: Date) -> bool {
     p.employed_from.is_none_or(|f| f < end) && p.left_at.is_none_or(|l| l > start)
 }
 
-struct Stored {
-    result_id: i64,
+/// A stored result as a recompute compares it.
+pub(crate) struct Stored {
+    /// Stable id.
+    pub result_id: i64,
+    /// Time zone the day was evaluated in.
+    pub time_zone: String,
+    /// Group id as reported.
+    pub group_id: String,
+    /// Shift id as reported.
+    pub shift_id: String,
+    /// Records: pairs, then overtime segments.
+    pub records: Vec<PairOutcome>,
+}
+
+/// Stored results: person → day → (result, `changes_at`).
+pub(crate) type StoredDays = HashMap<i64, HashMap<i32, (Stored, Option<i64>)>>;
+
+/// What a recompute writes.
+pub(crate) struct Changes<'e> {
+    /// New and changed results `(evaluation, day, result_id)`.
+    pub rows: Vec<(&'e Evaluated, i32, i64)>,
+    /// Unchanged results whose `changes_at` moved: `(person, day, changes_at)`.
+    pub moved: Vec<(i64, i32, Option<i64>)>,
+    /// Their `user_task.updated` event records.
+    pub events: Vec<NewEvent<'static>>,
+    /// The people whose stored results moved, sorted, once each.
+    pub revised: Vec<i64>,
+}
+
+/// Person-day ranges `(person, from, to)` cut at [`last_stored_day`], empty ones dropped.
+pub(crate) fn clip_ranges(affected: &[(i64, i32, i32)], now: i64) -> Vec<(i64, i64, i64)> {
+    let last = last_stored_day(now);
+    affected
+        .iter()
+        .map(|&(person, from, to)| (person, i64::from(from), i64::from(to.min(last))))
+        .filter(|r| r.1 <= r.2)
+        .collect()
+}
+
+/// The days a recompute of `affected` evaluates, per person of `people`. Which days each range
+/// asks for is decided range by range (a long range is a rule change reaching back, see
+/// [`EAGER_DAYS`]; a punch's range is short), then merged per person.
+pub(crate) fn jobs_for<'a>(
+    people: &'a [Person],
+    affected: &[(i64, i64, i64)],
+    stored: &StoredDays,
+    now: i64,
+    cause: Cause,
+) -> Result<Vec<Job<'a>>> {
+    let mut wanted = Vec::new();
+    for &(person, from, to) in affected {
+        let (Some(first), Some(last)) = (day_date(from), day_date(to)) else {
+            return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
+        };
+        for (a, b) in days_to_evaluate(stored.get(&person), first, last, now, cause) {
+            wanted.push((person, i64::from(day_number(a)), i64::from(day_number(b))));
+        }
+    }
+    let mut by_person: HashMap<i64, Vec<(Date, Date)>> = HashMap::new();
+    for (person, from, to) in bulk::merge_ranges(wanted) {
+        if let (Some(first), Some(last)) = (day_date(from), day_date(to)) {
+            by_person.entry(person).or_default().push((first, last));
+        }
+    }
+    Ok(people.iter().map(|person| Job { person, runs: by_person.remove(&person.id).unwrap_or_default() }).collect())
+}
+
+/// Compares evaluations with the stored results: what to write, and the events of every side
+/// whose result or supplement changed (a day computed for the first time by time alone has none).
+pub(crate) fn changes<'e>(
+    evaluated: &'e [Evaluated],
+    stored: &StoredDays,
+    people: &[Person],
+    tenant_id: i64,
+    cause: Cause,
+    mut next_id: impl FnMut() -> i64,
+) -> Result<Changes<'e>> {
+    let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
+    let mut out = Changes { rows: Vec::new(), moved: Vec::new(), events: Vec::new(), revised: Vec::new() };
+    for e in evaluated {
+        let day = day_number(e.resolved.plan.day);
+        let before = stored.get(&e.person_id).and_then(|m| m.get(&day));
+        let unchanged = before.is_some_and(|(s, _)| {
+            s.records == e.records && s.group_id == e.resolved.group_id && s.shift_id == e.resolved.shift_id
+        });
+        if unchanged {
+            if before.is_some_and(|(_, changes_at)| *changes_at != e.changes_at) {
+                out.moved.push((e.person_id, day, e.changes_at));
+                out.revised.push(e.person_id);
+            }
+            continue;
+        }
+        let result_id = before.map_or_else(&mut next_id, |(s, _)| s.result_id);
+        let changes_list = status_changes(before.map(|(s, _)| s.records.as_slice()), &e.records);
+        if !changes_list.is_empty() && (before.is_some() || cause != Cause::Time) {
+            let person = by_id.get(&e.person_id).ok_or_else(|| Error::Corrupt(format!("person {}", e.person_id)))?;
+            let payload = TaskUpdated {
+                date: day,
+                employee_id: &person.user_id,
+                employee_no: person.employee_no.as_deref().unwrap_or_default(),
+                group_id: &e.resolved.group_id,
+                shift_id: &e.resolved.shift_id,
+                status_changes: &changes_list,
+                task_id: result_id.to_string(),
+                time_zone: tz_name(&e.resolved.plan),
+            };
+            let payload = serde_json::to_string(&payload).map_err(|err| Error::Corrupt(err.to_string()))?;
+            out.events.push(NewEvent { tenant_id, event_type: USER_TASK_UPDATED, payload });
+        }
+        out.rows.push((e, day, result_id));
+        out.revised.push(e.person_id);
+    }
+    out.revised.sort_unstable();
+    out.revised.dedup();
+    Ok(out)
+}
+
+/// The `event` body of `attendance.user_task.updated_v1`, keys in the order `json!` gives them
+/// (alphabetical), so the stored text is what it always was.
+#[derive(serde::Serialize)]
+struct TaskUpdated<'a> {
+    date: i32,
+    employee_id: &'a str,
+    employee_no: &'a str,
+    group_id: &'a str,
+    shift_id: &'a str,
+    status_changes: &'a [StatusChange],
+    task_id: String,
     time_zone: String,
-    group_id: String,
-    shift_id: String,
-    records: Vec<PairOutcome>,
+}
+
+/// One entry of `status_changes` (keys alphabetical, as in [`TaskUpdated`]).
+#[derive(serde::Serialize)]
+struct StatusChange {
+    before_status: &'static str,
+    before_supplement: &'static str,
+    current_status: &'static str,
+    current_supplement: &'static str,
+    index: usize,
+    work_type: &'static str,
 }
 
 impl Store {
@@ -101,12 +238,7 @@ impl Store {
         now: i64,
         cause: Cause,
     ) -> Result<()> {
-        let last = horizon(now);
-        let affected: Vec<(i64, i64, i64)> = affected
-            .iter()
-            .map(|&(person, from, to)| (person, i64::from(from), i64::from(to.min(last))))
-            .filter(|r| r.1 <= r.2)
-            .collect();
+        let affected = clip_ranges(affected, now);
         if affected.is_empty() {
             return Ok(());
         }
@@ -119,76 +251,21 @@ impl Store {
         let mut people = Store::people_by_ids(&mut **tx, &ids).await?;
         people.sort_by_key(|p| p.id);
         let stored = stored_in(tx, self.backend(), &ranges).await?;
-        // Which days each range asks for is decided range by range (a long range is a rule
-        // change reaching back, see EAGER_DAYS; a punch's range is short), then merged per person.
-        let mut wanted = Vec::new();
-        for &(person, from, to) in &affected {
-            let (Some(first), Some(last)) = (day_date(from), day_date(to)) else {
-                return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
-            };
-            for (a, b) in days_to_evaluate(stored.get(&person), first, last, now, cause) {
-                wanted.push((person, i64::from(day_number(a)), i64::from(day_number(b))));
-            }
-        }
-        let mut by_person: HashMap<i64, Vec<(Date, Date)>> = HashMap::new();
-        for (person, from, to) in bulk::merge_ranges(wanted) {
-            if let (Some(first), Some(last)) = (day_date(from), day_date(to)) {
-                by_person.entry(person).or_default().push((first, last));
-            }
-        }
-        let jobs: Vec<Job<'_>> = people
-            .iter()
-            .map(|person| Job { person, runs: by_person.remove(&person.id).unwrap_or_default() })
-            .collect();
+        let jobs = jobs_for(&people, &affected, &stored, now, cause)?;
         let mut resolver = Resolver::new(tenant_id);
         let evaluated = evaluate_many(tx, &mut resolver, &jobs, now).await?;
-        let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
-        let mut rows = Vec::new();
-        let mut events = Vec::new();
-        let mut revised: Vec<i64> = Vec::new();
-        for e in &evaluated {
-            let day = day_number(e.resolved.plan.day);
-            let before = stored.get(&e.person_id).and_then(|m| m.get(&day));
-            let unchanged = before.is_some_and(|(s, _)| {
-                s.records == e.records && s.group_id == e.resolved.group_id && s.shift_id == e.resolved.shift_id
-            });
-            if unchanged {
-                if before.is_some_and(|(_, changes_at)| *changes_at != e.changes_at) {
-                    sqlx::query("UPDATE results SET changes_at = $1 WHERE person_id = $2 AND day = $3")
-                        .bind(e.changes_at)
-                        .bind(e.person_id)
-                        .bind(day)
-                        .execute(&mut **tx)
-                        .await?;
-                    revised.push(e.person_id);
-                }
-                continue;
-            }
-            let result_id = before.map_or_else(|| self.next_id(), |(s, _)| s.result_id);
-            let changes_list = status_changes(before.map(|(s, _)| s.records.as_slice()), &e.records);
-            if !changes_list.is_empty() && (before.is_some() || cause != Cause::Time) {
-                let person =
-                    by_id.get(&e.person_id).ok_or_else(|| Error::Corrupt(format!("person {}", e.person_id)))?;
-                let payload = json!({
-                    "employee_id": person.user_id,
-                    "employee_no": person.employee_no.clone().unwrap_or_default(),
-                    "group_id": e.resolved.group_id,
-                    "shift_id": e.resolved.shift_id,
-                    "date": day,
-                    "time_zone": tz_name(&e.resolved.plan),
-                    "task_id": result_id.to_string(),
-                    "status_changes": changes_list,
-                });
-                events.push(NewEvent { tenant_id, event_type: USER_TASK_UPDATED, payload: payload.to_string() });
-            }
-            rows.push((e, day, result_id));
-            revised.push(e.person_id);
+        let changes = changes(&evaluated, &stored, &people, tenant_id, cause, || self.next_id())?;
+        for &(person_id, day, changes_at) in &changes.moved {
+            sqlx::query("UPDATE results SET changes_at = $1 WHERE person_id = $2 AND day = $3")
+                .bind(changes_at)
+                .bind(person_id)
+                .bind(day)
+                .execute(&mut **tx)
+                .await?;
         }
-        write_results(tx, self.backend(), tenant_id, &rows, now).await?;
-        revised.sort_unstable();
-        revised.dedup();
-        crate::people::bump_results_rev(tx, &revised).await?;
-        self.record_events(tx, &events, now).await
+        write_results(tx, self.backend(), tenant_id, &changes.rows, now).await?;
+        crate::people::bump_results_rev(tx, &changes.revised).await?;
+        self.record_events(tx, &changes.events, now).await
     }
 
     /// A person's results for days `from..=to`; see [`Store::results_for_many`].
@@ -197,10 +274,8 @@ impl Store {
         Ok(all.remove(&person.id).unwrap_or_default())
     }
 
-    /// Results of several people (one tenant) for days `from..=to`, by person: stored results,
-    /// brought up to date (and stored, in one transaction) where time has changed them or they
-    /// were never computed, and evaluated on the fly past the stored horizon. Reads take a fixed
-    /// number of queries whatever the number of people.
+    /// Results of several people (one tenant) for days `from..=to`, by person, in day order:
+    /// [`Store::stored_results`] up to [`last_stored_day`], then [`Store::projected_results`].
     pub async fn results_for_many(
         &self,
         people: &[Person],
@@ -208,11 +283,29 @@ impl Store {
         to: i32,
         now: i64,
     ) -> Result<HashMap<i64, Vec<DayResult>>> {
+        let mut out = self.stored_results(people, from, to.min(last_stored_day(now)), now).await?;
+        for (person, list) in self.projected_results(people, from, to, now).await? {
+            out.entry(person).or_default().extend(list);
+        }
+        Ok(out)
+    }
+
+    /// Stored results of several people (one tenant) for days `from..=to` up to
+    /// [`last_stored_day`], by person in day order, brought up to date first (and stored, in one
+    /// transaction) where time has changed them or they were never computed. Reads take a fixed
+    /// number of queries whatever the number of people.
+    pub async fn stored_results(
+        &self,
+        people: &[Person],
+        from: i32,
+        to: i32,
+        now: i64,
+    ) -> Result<HashMap<i64, Vec<DayResult>>> {
         let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
-            return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
+            return Ok(HashMap::new());
         };
         let Some(tenant_id) = people.first().map(|p| p.tenant_id) else { return Ok(HashMap::new()) };
-        let limit = horizon(now);
+        let limit = last_stored_day(now);
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let mut conn = self.pool().acquire().await?;
         let mut stored = stored_in(&mut conn, self.backend(), &same_range(&ids, from, to)).await?;
@@ -245,14 +338,13 @@ impl Store {
             let mut conn = self.pool().acquire().await?;
             stored = stored_in(&mut conn, self.backend(), &same_range(&ids, from, to)).await?;
         }
-        let future = day_date(i64::from(limit)).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last);
         let mut out: HashMap<i64, Vec<DayResult>> = HashMap::with_capacity(people.len());
         for person in people {
-            let list = stored
+            let mut list: Vec<DayResult> = stored
                 .remove(&person.id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(day, (s, _))| DayResult {
+                .map(|(day, (s, changes_at))| DayResult {
                     person_id: person.id,
                     day,
                     result_id: Some(s.result_id),
@@ -260,26 +352,47 @@ impl Store {
                     shift_id: s.shift_id,
                     time_zone: s.time_zone,
                     records: s.records,
+                    changes_at,
                 })
                 .collect();
+            list.sort_by_key(|r| r.day);
             out.insert(person.id, list);
         }
-        if let Some(future) = future {
-            let jobs: Vec<Job<'_>> =
-                people.iter().map(|person| Job { person, runs: vec![(future.max(first), last)] }).collect();
-            let mut conn = self.pool().acquire().await?;
-            let mut resolver = Resolver::new(tenant_id);
-            for e in evaluate_many(&mut conn, &mut resolver, &jobs, now).await? {
-                out.entry(e.person_id).or_default().push(DayResult {
-                    person_id: e.person_id,
-                    day: day_number(e.resolved.plan.day),
-                    result_id: None,
-                    time_zone: tz_name(&e.resolved.plan),
-                    group_id: e.resolved.group_id,
-                    shift_id: e.resolved.shift_id,
-                    records: e.records,
-                });
-            }
+        Ok(out)
+    }
+
+    /// Results of several people (one tenant) for the days of `from..=to` after
+    /// [`last_stored_day`], by person in day order: evaluated now, not stored.
+    pub async fn projected_results(
+        &self,
+        people: &[Person],
+        from: i32,
+        to: i32,
+        now: i64,
+    ) -> Result<HashMap<i64, Vec<DayResult>>> {
+        let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
+            return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
+        };
+        let future = day_date(i64::from(last_stored_day(now))).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last);
+        let (Some(future), Some(tenant_id)) = (future, people.first().map(|p| p.tenant_id)) else {
+            return Ok(HashMap::new());
+        };
+        let jobs: Vec<Job<'_>> =
+            people.iter().map(|person| Job { person, runs: vec![(future.max(first), last)] }).collect();
+        let mut conn = self.pool().acquire().await?;
+        let mut resolver = Resolver::new(tenant_id);
+        let mut out: HashMap<i64, Vec<DayResult>> = HashMap::with_capacity(people.len());
+        for e in evaluate_many(&mut conn, &mut resolver, &jobs, now).await? {
+            out.entry(e.person_id).or_default().push(DayResult {
+                person_id: e.person_id,
+                day: day_number(e.resolved.plan.day),
+                result_id: None,
+                time_zone: tz_name(&e.resolved.plan),
+                group_id: e.resolved.group_id,
+                shift_id: e.resolved.shift_id,
+                records: e.records,
+                changes_at: None,
+            });
         }
         for list in out.values_mut() {
             list.sort_by_key(|r| r.day);
@@ -400,7 +513,7 @@ impl Store {
     }
 }
 
-fn tz_name(plan: &DayPlan) -> String {
+pub(crate) fn tz_name(plan: &DayPlan) -> String {
     plan.time_zone.iana_name().unwrap_or("UTC").to_owned()
 }
 
@@ -433,7 +546,7 @@ fn days_to_evaluate(
     if cause != Cause::Change || (last - first).get_days() < EAGER_DAYS {
         return vec![(first, last)];
     }
-    let recent = day_date(i64::from(horizon(now))).and_then(|h| h.checked_sub(jiff::Span::new().days(3)).ok());
+    let recent = day_date(i64::from(last_stored_day(now))).and_then(|h| h.checked_sub(jiff::Span::new().days(3)).ok());
     let mut runs: Vec<(Date, Date)> = Vec::new();
     let mut d = first;
     while d <= last {
@@ -458,11 +571,7 @@ fn same_range(ids: &[i64], from: i32, to: i32) -> Vec<(i64, i64, i64)> {
 }
 
 /// Stored results within each `(person, from, to)` day range: person → day → (result, changes_at).
-async fn stored_in(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    ranges: &[(i64, i64, i64)],
-) -> Result<HashMap<i64, HashMap<i32, (Stored, Option<i64>)>>> {
+async fn stored_in(conn: &mut AnyConnection, backend: Backend, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
     type Row = (i64, i32, i64, String, String, String, Vec<PairOutcome>, Option<i64>);
     let columns = [
         Col::Value("person_id"),
@@ -474,7 +583,7 @@ async fn stored_in(
         Col::Json("records"),
         Col::Value("changes_at"),
     ];
-    let mut out: HashMap<i64, HashMap<i32, (Stored, Option<i64>)>> = HashMap::new();
+    let mut out: StoredDays = HashMap::new();
     for chunk in bulk::merge_ranges(ranges.to_vec()).chunks(bulk::MAX_RANGES) {
         let rest = bulk::from_ranges("results", "person_id", "day", chunk);
         let rows: Vec<Row> = bulk::json_rows(conn, backend, &columns, &rest, &[]).await?;
@@ -526,7 +635,7 @@ async fn write_results(
 /// The `status_changes` of a result change: one entry per side whose result or supplement
 /// changed; `index` is the 1-based pair number; a day computed for the first time has empty
 /// `before_*` values.
-fn status_changes(before: Option<&[PairOutcome]>, after: &[PairOutcome]) -> Vec<serde_json::Value> {
+fn status_changes(before: Option<&[PairOutcome]>, after: &[PairOutcome]) -> Vec<StatusChange> {
     let mut out = Vec::new();
     for (i, rec) in after.iter().enumerate() {
         let old = before.and_then(|b| b.get(i));
@@ -537,14 +646,14 @@ fn status_changes(before: Option<&[PairOutcome]>, after: &[PairOutcome]) -> Vec<
             if same {
                 continue;
             }
-            out.push(json!({
-                "index": i + 1,
-                "work_type": side,
-                "before_status": old_side.map_or("", |o| o.result.as_str()),
-                "current_status": now_side.result.as_str(),
-                "before_supplement": old_side.map_or("", |o| o.supplement.as_str()),
-                "current_supplement": now_side.supplement.as_str(),
-            }));
+            out.push(StatusChange {
+                index: i + 1,
+                work_type: side,
+                before_status: old_side.map_or("", |o| o.result.as_str()),
+                current_status: now_side.result.as_str(),
+                before_supplement: old_side.map_or("", |o| o.supplement.as_str()),
+                current_supplement: now_side.supplement.as_str(),
+            });
         }
     }
     out
@@ -555,7 +664,7 @@ impl Store {
     /// person's time zone on the punch's day.
     pub(crate) async fn days_touched(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut AnyConnection,
         tenant_id: i64,
         punches: &[(i64, i64)],
     ) -> Result<Vec<(i64, i32, i32)>> {

@@ -123,6 +123,10 @@ struct ServeArgs {
     /// Seconds between passes that bring results up to date with the clock.
     #[arg(long, env = "DAKA_SWEEP_INTERVAL", default_value_t = 30)]
     sweep_interval: u64,
+    /// MiB of rendered `user_tasks/query` results kept in memory between requests (0: none);
+    /// every use is checked against the database, so it is safe with several processes.
+    #[arg(long, env = "DAKA_RESULTS_CACHE_MB", default_value_t = 256)]
+    results_cache_mb: u64,
     /// Webhook request URL of the bootstrap app's event subscription (every event type);
     /// verified with the url_verification challenge at start-up.
     #[arg(long, env = "DAKA_EVENT_URL")]
@@ -227,7 +231,8 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?store.backend(), "daka listening");
     println!("daka listening on http://{addr}");
-    let state = AppState::new(store.clone(), clock, daka_server::ratelimit::RateLimiter::new(rate));
+    let state = AppState::new(store.clone(), clock, daka_server::ratelimit::RateLimiter::new(rate))
+        .with_results_cache(args.results_cache_mb.saturating_mul(1 << 20));
     let sweeper = daka_server::spawn_sweeper(state.clone(), std::time::Duration::from_secs(args.sweep_interval.max(1)));
     let event_worker = events.spawn_worker();
     let router = daka_server::app(state).merge(events.router());

@@ -489,6 +489,7 @@ mod tests {
             shift_id: shift.into(),
             time_zone: "Asia/Shanghai".into(),
             records: vec![PairOutcome { shift_on: 0, shift_off: 0, task_shift_type: 0, check_in: on, check_out: off }],
+            changes_at: None,
         }
     }
 

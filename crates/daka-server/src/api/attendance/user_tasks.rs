@@ -1,22 +1,28 @@
 //! `user_tasks/query`: attendance results.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::{Extension, Json};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use daka_engine::SideOutcome;
 use daka_store::apps::Caller;
-use daka_store::people::IdKind;
+use daka_store::people::{IdKind, Person};
 use daka_store::punches::PunchView;
-use daka_store::results::{day_date, DayResult};
+use daka_store::results::{day_date, last_stored_day, DayResult};
 use daka_types::attendance::user_tasks::*;
 use daka_types::Envelope;
+use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::user_flows::flow_wire;
 use super::{id_kind, user_ids};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{attendance_body, Params};
+use crate::results_cache::{RenderedDay, RenderedTasks, TasksKey};
 use crate::state::AppState;
 
 /// Longest range one query may span, in days (Feishu documents none).
@@ -88,14 +94,55 @@ fn task_wire(
     }
 }
 
+/// The wire JSON of one day's result.
+fn render(
+    r: &DayResult,
+    person: &Person,
+    overtime: bool,
+    punches: &HashMap<i64, PunchView>,
+    kind: IdKind,
+) -> ApiResult<Box<RawValue>> {
+    let task = task_wire(r, person.id_of(kind), &person.name, overtime, punches, kind);
+    serde_json::value::to_raw_value(&task).map_err(|e| ApiError::Internal(format!("rendering a result: {e}")))
+}
+
+/// The punches that `results` chose, by record id (one query).
+async fn chosen_punches<'a>(
+    state: &AppState,
+    tenant_id: i64,
+    results: impl Iterator<Item = &'a DayResult>,
+) -> ApiResult<HashMap<i64, PunchView>> {
+    let ids: Vec<i64> = results
+        .flat_map(|r| r.records.iter().flat_map(|rec| [rec.check_in.record_id, rec.check_out.record_id]))
+        .flatten()
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = state.store.punches_by_ids(tenant_id, &ids).await?;
+    Ok(found.into_iter().map(|v| (v.punch.record_id, v)).collect())
+}
+
+/// The answer's data: rendered entries in request order, then the id lists.
+#[derive(Serialize)]
+struct RenderedData<'a> {
+    user_task_results: Vec<&'a RawValue>,
+    invalid_user_ids: Vec<String>,
+    unauthorized_user_ids: Vec<String>,
+}
+
 /// `POST /user_tasks/query`: one result per person and day; ids naming nobody are listed in
 /// `invalid_user_ids` when `ignore_invalid_users` is true, otherwise they fail the request.
+///
+/// Stored days are answered from [`crate::results_cache`] where the person's results revision
+/// shows the rendering current; the others are read (and brought up to date) from the store,
+/// rendered and kept. Days after the stored horizon are evaluated on every request.
 pub async fn query(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     params: Params,
     body: Bytes,
-) -> ApiResult<Json<Envelope<QueryUserTaskData>>> {
+) -> ApiResult<Response> {
     let kind = id_kind(params.employee_type()?);
     let ignore_invalid = params.bool("ignore_invalid_users")?.unwrap_or(false);
     let include_terminated = params.bool("include_terminated_user")?.unwrap_or(false);
@@ -118,31 +165,59 @@ pub async fn query(
     if !invalid.is_empty() && !ignore_invalid {
         return Err(daka_store::Error::UnknownUsers(invalid).into());
     }
-    let people: Vec<_> = found.iter().map(|(_, p)| p.clone()).collect();
-    let mut by_person = state.store.results_for_many(&people, from, to, now).await?;
-    let mut results = Vec::new();
-    for (id, person) in &found {
-        for r in by_person.remove(&person.id).unwrap_or_default() {
-            results.push((id, person, r));
+    let key = |p: &Person| TasksKey { person_id: p.id, kind, overtime };
+    let stored_to = to.min(last_stored_day(now));
+    let mut stored: HashMap<i64, Arc<RenderedTasks>> = HashMap::new();
+    let mut missing: Vec<Person> = Vec::new();
+    for (_, person) in &found {
+        if from > stored_to || stored.contains_key(&person.id) {
+            continue;
+        }
+        match state.results.get(&key(person), person.results_rev, from, stored_to, now) {
+            Some(hit) => {
+                stored.insert(person.id, hit);
+            }
+            None if !missing.iter().any(|m| m.id == person.id) => missing.push(person.clone()),
+            None => {}
         }
     }
-    let record_ids: Vec<i64> = results
-        .iter()
-        .flat_map(|(_, _, r)| r.records.iter().flat_map(|rec| [rec.check_in.record_id, rec.check_out.record_id]))
-        .flatten()
-        .collect();
-    let punches: HashMap<i64, PunchView> = state
-        .store
-        .punches_by_ids(caller.tenant_id, &record_ids)
-        .await?
-        .into_iter()
-        .map(|v| (v.punch.record_id, v))
-        .collect();
-    let user_task_results =
-        results.iter().map(|(id, person, r)| task_wire(r, id, &person.name, overtime, &punches, kind)).collect();
-    Ok(Json(Envelope::success(QueryUserTaskData {
-        user_task_results,
-        invalid_user_ids: invalid,
-        unauthorized_user_ids: vec![],
-    })))
+    if !missing.is_empty() {
+        let mut fresh = state.store.stored_results(&missing, from, stored_to, now).await?;
+        let punches = chosen_punches(&state, caller.tenant_id, fresh.values().flatten()).await?;
+        for person in &missing {
+            let days = fresh
+                .remove(&person.id)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| {
+                    let task = render(r, person, overtime, &punches, kind)?;
+                    Ok(RenderedDay { day: r.day, changes_at: r.changes_at, task })
+                })
+                .collect::<ApiResult<Vec<_>>>()?;
+            let tasks = RenderedTasks::new(person.results_rev, from, stored_to, days);
+            stored.insert(person.id, state.results.insert(key(person), tasks));
+        }
+    }
+    let mut projected: HashMap<i64, Vec<Box<RawValue>>> = HashMap::new();
+    if to > stored_to {
+        let people: Vec<Person> = found.iter().map(|(_, p)| p.clone()).collect();
+        let results = state.store.projected_results(&people, from, to, now).await?;
+        let punches = chosen_punches(&state, caller.tenant_id, results.values().flatten()).await?;
+        for person in &people {
+            for r in results.get(&person.id).into_iter().flatten() {
+                projected.entry(person.id).or_default().push(render(r, person, overtime, &punches, kind)?);
+            }
+        }
+    }
+    let mut user_task_results: Vec<&RawValue> = Vec::new();
+    for (_, person) in &found {
+        if let Some(tasks) = stored.get(&person.id) {
+            user_task_results.extend(tasks.between(from, stored_to).iter().map(|d| &*d.task));
+        }
+        user_task_results.extend(projected.get(&person.id).into_iter().flatten().map(|t| &**t));
+    }
+    let data = RenderedData { user_task_results, invalid_user_ids: invalid, unauthorized_user_ids: vec![] };
+    let body = serde_json::to_vec(&Envelope::success(data))
+        .map_err(|e| ApiError::Internal(format!("rendering results: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response())
 }
