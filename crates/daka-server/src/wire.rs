@@ -5,7 +5,8 @@
 //! `X-Ogw-…` names as they are written: a same-length rewrite of the response head, so byte
 //! counts are unchanged.
 
-use std::io;
+use std::borrow::Cow;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -30,6 +31,26 @@ fn lower_ogw_names(buf: &mut [u8]) {
     }
 }
 
+/// The length of the response head `buf` starts with (through its blank line, or all of `buf`
+/// when the head goes on); 0 when `buf` does not start a response (a body).
+fn head_len(buf: &[u8]) -> usize {
+    if !buf.starts_with(b"HTTP/") {
+        return 0;
+    }
+    buf.windows(4).position(|w| w == b"\r\n\r\n").map_or(buf.len(), |p| p + 4)
+}
+
+/// `buf` with its head's `X-Ogw-…` names lower-cased, borrowed when there are none.
+fn patched(buf: &[u8]) -> Cow<'_, [u8]> {
+    let head = head_len(buf);
+    if !buf[..head].windows(TITLE.len()).any(|w| w == TITLE) {
+        return Cow::Borrowed(buf);
+    }
+    let mut owned = buf.to_vec();
+    lower_ogw_names(&mut owned[..head]);
+    Cow::Owned(owned)
+}
+
 impl<S: AsyncRead + Unpin> AsyncRead for FeishuHeaderCase<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
@@ -38,12 +59,24 @@ impl<S: AsyncRead + Unpin> AsyncRead for FeishuHeaderCase<S> {
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for FeishuHeaderCase<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if buf.windows(TITLE.len()).any(|w| w == TITLE) {
-            let mut patched = buf.to_vec();
-            lower_ogw_names(&mut patched);
-            return Pin::new(&mut self.0).poll_write(cx, &patched);
+        Pin::new(&mut self.0).poll_write(cx, &patched(buf))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let parts: Vec<Cow<'_, [u8]>> = bufs.iter().map(|b| patched(b)).collect();
+        if parts.iter().all(|p| matches!(p, Cow::Borrowed(_))) {
+            return Pin::new(&mut self.0).poll_write_vectored(cx, bufs);
         }
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        let slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+        Pin::new(&mut self.0).poll_write_vectored(cx, &slices)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -57,7 +90,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for FeishuHeaderCase<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::lower_ogw_names;
+    use super::{lower_ogw_names, patched};
 
     #[test]
     fn only_ogw_header_names_are_lowered() {
@@ -69,5 +102,15 @@ mod tests {
         assert!(text.contains("\r\nContent-Type: application/json\r\n"));
         assert!(text.contains("\r\nX-Tt-Logid: 2024ABC\r\n"));
         assert!(text.ends_with("{\"X-Ogw-\":1}"));
+    }
+
+    #[test]
+    fn bodies_and_heads_without_ogw_names_pass_through_unchanged() {
+        let body = b"{\"a\":\"\r\nX-Ogw-Ratelimit-Limit: 5\"}";
+        assert_eq!(&*patched(body), body, "a body is never rewritten");
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n\r\nX-Ogw-x";
+        assert_eq!(&*patched(head), head, "only the head is rewritten");
+        let limited = b"HTTP/1.1 429 Too Many Requests\r\nX-Ogw-Ratelimit-Limit: 5\r\n\r\n";
+        assert_eq!(&*patched(limited), b"HTTP/1.1 429 Too Many Requests\r\nx-ogw-ratelimit-limit: 5\r\n\r\n");
     }
 }
