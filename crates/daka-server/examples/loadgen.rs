@@ -9,6 +9,8 @@
 //! Options (after `--`): `--database postgres://…` runs over a fresh database created on that
 //! server (and dropped afterwards) instead of SQLite; `--servers N` starts N servers, each with
 //! its own store (connection pool, id node), on the one database — N processes sharing it;
+//! `--results-cache-mb M` bounds each server's rendered-results cache (default 256; 0 turns it
+//! off, so every `user_tasks/query` reads and renders, as after a change to every person asked);
 //! `--concurrency C` runs C clients at once (client j talks to server j mod N and has its own 50
 //! people), and prints the throughput as well.
 
@@ -73,16 +75,20 @@ struct Options {
     database: Option<String>,
     servers: usize,
     concurrency: usize,
+    results_cache_mb: u64,
 }
 
 fn options() -> Options {
-    let mut o = Options { requests: 200, database: None, servers: 1, concurrency: 1 };
+    let mut o = Options { requests: 200, database: None, servers: 1, concurrency: 1, results_cache_mb: 256 };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--database" => o.database = args.next(),
             "--servers" => o.servers = args.next().and_then(|v| v.parse().ok()).expect("--servers N"),
             "--concurrency" => o.concurrency = args.next().and_then(|v| v.parse().ok()).expect("--concurrency C"),
+            "--results-cache-mb" => {
+                o.results_cache_mb = args.next().and_then(|v| v.parse().ok()).expect("--results-cache-mb M")
+            }
             n => o.requests = n.parse().expect("REQUESTS, --database URL, --servers N or --concurrency C"),
         }
     }
@@ -161,7 +167,8 @@ async fn main() {
     for _ in 0..o.servers {
         let store = Store::open(&url).await.expect("store");
         daka_server::bootstrap(&store, &creds, now).await.expect("bootstrap");
-        let state = AppState::new(store.clone(), Clock::Fixed(now), RateLimiter::new(None));
+        let state = AppState::new(store.clone(), Clock::Fixed(now), RateLimiter::new(None))
+            .with_results_cache(o.results_cache_mb << 20);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         bases.push(format!("http://{}", listener.local_addr().expect("addr")));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -210,10 +217,11 @@ async fn main() {
 
     let c = o.concurrency;
     println!(
-        "backend {}, {} server(s) on one database, {} client(s) at once",
+        "backend {}, {} server(s) on one database, {} client(s) at once, results cache {} MiB",
         if o.database.is_some() { "postgres" } else { "sqlite" },
         o.servers,
-        c
+        c,
+        o.results_cache_mb
     );
     let (import, wall) = timed(&apis, c, requests, |client, r| {
         let day = JAN1 + (r / 2) as i64 * DAY;
