@@ -34,8 +34,8 @@ use sqlx::{Any, Executor, Row, Transaction};
 
 use crate::people::{IdKind, Person};
 use crate::shifts::{
-    add_days, clock, day_start, day_to_date, encode_json, page_after, today_in, zone, Page, RuleError, RuleResult,
-    DEFAULT_SHIFT_ID, EARLIEST_DAY, REST_SHIFT_ID, SINCE_ALWAYS,
+    add_days, clock, day_start, day_to_date, encode_json, insert_version, page_after, today_in, zone, Page, RuleError,
+    RuleResult, Versioned, DEFAULT_SHIFT_ID, EARLIEST_DAY, REST_SHIFT_ID, SINCE_ALWAYS,
 };
 use crate::{Error, Result, Store};
 
@@ -452,7 +452,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *w.tx)
                 .await?;
-                insert_group_version(&mut w.tx, gid, SINCE_ALWAYS, &g, now).await?;
+                insert_version(&mut w.tx, Versioned::Group, gid, SINCE_ALWAYS, encode_json(&g), now).await?;
                 gid
             }
             Some(gid) => {
@@ -487,7 +487,7 @@ impl Store {
                     .bind(gid)
                     .execute(&mut *w.tx)
                     .await?;
-                insert_group_version(&mut w.tx, gid, effective, &g, now).await?;
+                insert_version(&mut w.tx, Versioned::Group, gid, effective, encode_json(&g), now).await?;
                 // Everyone in the group from the effective day on gets the new rules.
                 for (p, _) in Store::group_members_on(&mut *w.tx, gid, effective).await? {
                     affected.push((p, effective, tomorrow));
@@ -928,28 +928,6 @@ fn number_locations(store: &Store, previous: Vec<Location>, new: Option<Vec<Loca
         out.push(l);
     }
     Some(out)
-}
-
-async fn insert_group_version(
-    tx: &mut Transaction<'static, Any>,
-    group_id: i64,
-    from: i32,
-    g: &Group,
-    now: i64,
-) -> Result<()> {
-    sqlx::query("DELETE FROM group_versions WHERE group_id = $1 AND effective_from >= $2")
-        .bind(group_id)
-        .bind(from)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO group_versions (group_id, effective_from, wire, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(group_id)
-        .bind(from)
-        .bind(encode_json(g))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 async fn set_refs(tx: &mut Transaction<'static, Any>, group_id: i64, g: &Group) -> Result<()> {

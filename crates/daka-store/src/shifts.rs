@@ -335,7 +335,8 @@ pub(crate) fn decode_shift(wire: &str) -> Result<Shift> {
     serde_json::from_str(wire).map_err(|e| Error::Corrupt(format!("shift_versions.wire: {e}")))
 }
 
-fn encode<T: serde::Serialize>(v: &T) -> String {
+/// The JSON text of a rule as stored.
+pub(crate) fn encode_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
 }
 
@@ -529,7 +530,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *w.tx)
                 .await?;
-                insert_shift_version(&mut w.tx, id, SINCE_ALWAYS, &s, now).await?;
+                insert_version(&mut w.tx, Versioned::Shift, id, SINCE_ALWAYS, encode_json(&s), now).await?;
             }
             Some(id) => {
                 let live = sqlx::query(
@@ -551,7 +552,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *w.tx)
                     .await?;
-                insert_shift_version(&mut w.tx, id, from, &s, now).await?;
+                insert_version(&mut w.tx, Versioned::Shift, id, from, encode_json(&s), now).await?;
                 let affected: Vec<(i64, i32, i32)> = users.into_iter().map(|(p, f, t)| (p, f.max(from), t)).collect();
                 self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
             }
@@ -655,34 +656,38 @@ impl Store {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        insert_shift_version(tx, id, SINCE_ALWAYS, &temp_shift(id, name, pairs), now).await?;
+        insert_version(tx, Versioned::Shift, id, SINCE_ALWAYS, encode_json(&temp_shift(id, name, pairs)), now).await?;
         Ok(id)
     }
 }
 
 /// Stores the version of `shift_id` applying from `from`, replacing versions from that day on.
-async fn insert_shift_version(
-    tx: &mut sqlx::Transaction<'static, Any>,
-    shift_id: i64,
-    from: i32,
-    s: &Shift,
-    now: i64,
-) -> Result<()> {
-    sqlx::query("DELETE FROM shift_versions WHERE shift_id = $1 AND effective_from >= $2")
-        .bind(shift_id)
-        .bind(from)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO shift_versions (shift_id, effective_from, wire, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(shift_id)
-        .bind(from)
-        .bind(encode(s))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// A rule kept in versions by the day they apply from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Versioned {
+    /// `shift_versions` by `shift_id`.
+    Shift,
+    /// `group_versions` by `group_id`.
+    Group,
 }
 
-pub(crate) fn encode_json<T: serde::Serialize>(v: &T) -> String {
-    encode(v)
+/// Stores `wire` (the rule's JSON) as the version of rule `id` from day `from`, replacing the
+/// versions from that day on.
+pub(crate) async fn insert_version(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    rule: Versioned,
+    id: i64,
+    from: i32,
+    wire: String,
+    now: i64,
+) -> Result<()> {
+    let (table, key) = match rule {
+        Versioned::Shift => ("shift_versions", "shift_id"),
+        Versioned::Group => ("group_versions", "group_id"),
+    };
+    let delete = format!("DELETE FROM {table} WHERE {key} = $1 AND effective_from >= $2");
+    sqlx::query(sqlx::AssertSqlSafe(delete)).bind(id).bind(from).execute(&mut **tx).await?;
+    let insert = format!("INSERT INTO {table} ({key}, effective_from, wire, created_at) VALUES ($1, $2, $3, $4)");
+    sqlx::query(sqlx::AssertSqlSafe(insert)).bind(id).bind(from).bind(wire).bind(now).execute(&mut **tx).await?;
+    Ok(())
 }
