@@ -36,6 +36,18 @@ fn id_field(field: &str, v: Option<&str>) -> ApiResult<i64> {
     v.parse::<i64>().map_err(|_| ApiError::Invalid(format!("{field} {v:?} is not an id")))
 }
 
+/// An entry's person (`user_id`, as sent) and group (`group_id`), both required.
+fn person_and_group(
+    field: &dyn Fn(&str) -> String,
+    user_id: Option<&str>,
+    group_id: Option<&str>,
+) -> ApiResult<(String, i64)> {
+    let user_id = user_id
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ApiError::Invalid(format!("{} is required", field("user_id"))))?;
+    Ok((user_id.to_owned(), id_field(&field("group_id"), group_id)?))
+}
+
 fn day_field(field: &str, v: Option<i32>) -> ApiResult<i32> {
     let d = v.ok_or_else(|| ApiError::Invalid(format!("{field} is required")))?;
     day_to_date(d).map(|_| d).ok_or_else(|| ApiError::Invalid(format!("{field} {d} is not a date yyyyMMdd")))
@@ -61,12 +73,7 @@ pub async fn batch_create(
     let mut inputs = Vec::with_capacity(list.len());
     for (i, e) in list.iter().enumerate() {
         let f = |n: &str| format!("user_daily_shifts[{i}].{n}");
-        let user_id = e
-            .user_id
-            .clone()
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| ApiError::Invalid(format!("{} is required", f("user_id"))))?;
-        let group_id = id_field(&f("group_id"), e.group_id.as_deref())?;
+        let (user_id, group_id) = person_and_group(&f, e.user_id.as_deref(), e.group_id.as_deref())?;
         let clear = e.is_clear_schedule.unwrap_or(false);
         let shift_id = match (clear, e.shift_id.as_deref()) {
             (true, None) => REST_SHIFT_ID,
@@ -172,12 +179,7 @@ pub async fn batch_create_temp(
     let mut inputs = Vec::with_capacity(list.len());
     for (i, e) in list.iter().enumerate() {
         let f = |n: &str| format!("user_tmp_daily_shifts[{i}].{n}");
-        let user_id = e
-            .user_id
-            .clone()
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| ApiError::Invalid(format!("{} is required", f("user_id"))))?;
-        let group_id = id_field(&f("group_id"), e.group_id.as_deref())?;
+        let (user_id, group_id) = person_and_group(&f, e.user_id.as_deref(), e.group_id.as_deref())?;
         let day = day_field(&f("date"), e.date)?;
         let name = e
             .shift_name
