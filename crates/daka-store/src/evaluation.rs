@@ -46,16 +46,38 @@ fn next(d: Date) -> Option<Date> {
     d.tomorrow().ok()
 }
 
-/// Evaluates every day of `jobs` on which its person is employed.
-pub(crate) async fn evaluate_many(
+/// The days of several jobs with their rules resolved, ready to evaluate once their punches,
+/// absences and pending remedies are loaded (see [`Runs::spans`]).
+pub(crate) struct Runs<'a> {
+    runs: Vec<Run<'a>>,
+    /// The people, in job order.
+    pub ids: Vec<i64>,
+    /// First day resolved (the day before the first run).
+    pub lo: Date,
+    /// Last day resolved (the day after the last run).
+    pub hi: Date,
+}
+
+/// What evaluating [`Runs`] needs besides the rules, by person.
+#[derive(Default)]
+pub(crate) struct Inputs {
+    /// Punches within [`Runs::spans`], by check time then record id.
+    pub punches: HashMap<i64, Vec<EnginePunch>>,
+    /// Approved absences overlapping the spans, by start.
+    pub absences: HashMap<i64, Vec<Absence>>,
+    /// Pending remedies of days `lo..=hi`.
+    pub remedies: HashMap<i64, Vec<(i32, PendingRemedy)>>,
+}
+
+/// Resolves the rules of every day of `jobs` and of its neighbours; `None` when there are no days.
+pub(crate) async fn resolve_runs<'a>(
     conn: &mut AnyConnection,
     resolver: &mut Resolver,
-    jobs: &[Job<'_>],
-    now: i64,
-) -> Result<Vec<Evaluated>> {
+    jobs: &[Job<'a>],
+) -> Result<Option<Runs<'a>>> {
     let bounds = jobs.iter().flat_map(|j| j.runs.iter());
     let (Some(lo), Some(hi)) = (bounds.clone().map(|r| r.0).min(), bounds.map(|r| r.1).max()) else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let ids: Vec<i64> = jobs.iter().map(|j| j.person.id).collect();
     let lo = lo.yesterday().unwrap_or(lo);
@@ -74,43 +96,68 @@ pub(crate) async fn evaluate_many(
             runs.push(Run { person: job.person, plans });
         }
     }
-    let spans: Vec<(i64, i64, i64)> = runs
-        .iter()
-        .filter_map(|r| {
-            let (head, tail) = (r.plans.first()?, r.plans.last()?);
-            Some((r.person.id, daka_engine::punch_range(&head.plan).0, daka_engine::punch_range(&tail.plan).1))
-        })
-        .collect();
-    let punches = punches_in(conn, &spans).await?;
-    let absences = approved_absences(conn, &spans).await?;
-    let remedies = pending_remedies(conn, &ids, day_number(lo), day_number(hi)).await?;
-    let mut out = Vec::new();
-    for run in &runs {
-        let person = run.person;
-        let mine = punches.get(&person.id).map_or(&[][..], Vec::as_slice);
-        let absent = absences.get(&person.id).map_or(&[][..], Vec::as_slice);
-        let pending = remedies.get(&person.id).map_or(&[][..], Vec::as_slice);
-        for i in 1..run.plans.len().saturating_sub(1) {
-            let this = &run.plans[i];
-            if !employed_on(person, this) {
-                continue;
-            }
-            let (from, to) = daka_engine::punch_range(&this.plan);
-            let start = mine.partition_point(|p| p.at < from);
-            let stop = mine.partition_point(|p| p.at <= to);
-            let day = day_number(this.plan.day);
-            let pending: Vec<PendingRemedy> = pending.iter().filter(|(d, _)| *d == day).map(|(_, r)| *r).collect();
-            let mut input = DayInput::new(&this.plan, &mine[start..stop], now)
-                .with_neighbours(Some(&run.plans[i - 1].plan), Some(&run.plans[i + 1].plan));
-            input.include_overtime = true;
-            input.absences = absent;
-            input.pending_remedies = &pending;
-            let records = daka_engine::evaluate_records(&input);
-            let changes_at = changes_at(&input, &records);
-            out.push(Evaluated { person_id: person.id, resolved: this.clone(), records, changes_at });
-        }
+    Ok(Some(Runs { runs, ids, lo, hi }))
+}
+
+impl Runs<'_> {
+    /// The instants `(person, from, to)` whose punches and absences the runs read.
+    pub fn spans(&self) -> Vec<(i64, i64, i64)> {
+        self.runs
+            .iter()
+            .filter_map(|r| {
+                let (head, tail) = (r.plans.first()?, r.plans.last()?);
+                Some((r.person.id, daka_engine::punch_range(&head.plan).0, daka_engine::punch_range(&tail.plan).1))
+            })
+            .collect()
     }
-    Ok(out)
+
+    /// Evaluates every day of the runs on which its person is employed.
+    pub fn evaluate(&self, inputs: &Inputs, now: i64) -> Vec<Evaluated> {
+        let mut out = Vec::new();
+        for run in &self.runs {
+            let person = run.person;
+            let mine = inputs.punches.get(&person.id).map_or(&[][..], Vec::as_slice);
+            let absent = inputs.absences.get(&person.id).map_or(&[][..], Vec::as_slice);
+            let pending = inputs.remedies.get(&person.id).map_or(&[][..], Vec::as_slice);
+            for i in 1..run.plans.len().saturating_sub(1) {
+                let this = &run.plans[i];
+                if !employed_on(person, this) {
+                    continue;
+                }
+                let (from, to) = daka_engine::punch_range(&this.plan);
+                let start = mine.partition_point(|p| p.at < from);
+                let stop = mine.partition_point(|p| p.at <= to);
+                let day = day_number(this.plan.day);
+                let pending: Vec<PendingRemedy> = pending.iter().filter(|(d, _)| *d == day).map(|(_, r)| *r).collect();
+                let mut input = DayInput::new(&this.plan, &mine[start..stop], now)
+                    .with_neighbours(Some(&run.plans[i - 1].plan), Some(&run.plans[i + 1].plan));
+                input.include_overtime = true;
+                input.absences = absent;
+                input.pending_remedies = &pending;
+                let records = daka_engine::evaluate_records(&input);
+                let changes_at = changes_at(&input, &records);
+                out.push(Evaluated { person_id: person.id, resolved: this.clone(), records, changes_at });
+            }
+        }
+        out
+    }
+}
+
+/// Evaluates every day of `jobs` on which its person is employed.
+pub(crate) async fn evaluate_many(
+    conn: &mut AnyConnection,
+    resolver: &mut Resolver,
+    jobs: &[Job<'_>],
+    now: i64,
+) -> Result<Vec<Evaluated>> {
+    let Some(runs) = resolve_runs(conn, resolver, jobs).await? else { return Ok(Vec::new()) };
+    let spans = runs.spans();
+    let inputs = Inputs {
+        punches: punches_in(conn, &spans).await?,
+        absences: approved_absences(conn, &spans).await?,
+        remedies: pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?,
+    };
+    Ok(runs.evaluate(&inputs, now))
 }
 
 /// Whether the person was employed during any part of the day.

@@ -40,6 +40,12 @@ pub struct EventRecord {
     pub payload: Value,
 }
 
+/// The `event_id` of the record at `seq`: 32 hex digits, the sequence number's 16 first, so
+/// that records written together sit together in the `event_id` index, then 16 random ones.
+pub(crate) fn event_id(seq: i64) -> String {
+    format!("{seq:016x}{}", random_hex(8))
+}
+
 impl Store {
     /// Appends an event record inside `tx`.
     pub(crate) async fn record_event(
@@ -68,10 +74,11 @@ impl Store {
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {
+                let seq = self.next_id();
                 q = q
-                    .bind(self.next_id())
+                    .bind(seq)
                     .bind(e.tenant_id)
-                    .bind(random_hex(16))
+                    .bind(event_id(seq))
                     .bind(e.event_type)
                     .bind(now.saturating_mul(1000))
                     .bind(e.payload.as_str());

@@ -8,6 +8,7 @@
 pub mod approvals;
 pub mod apps;
 mod bulk;
+pub mod bulk_load;
 pub mod calendars;
 mod db;
 pub mod deliveries;

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::{Any, Row, Transaction};
 
@@ -210,25 +209,59 @@ async fn select_punches(
     Ok(punches)
 }
 
+/// The `event` body of `attendance.user_flow.created_v1`, keys in the order `json!` gives them
+/// (alphabetical), so that the stored text does not depend on how it was built.
+#[derive(serde::Serialize)]
+pub(crate) struct FlowCreated<'a> {
+    bssid: &'a str,
+    check_time: String,
+    comment: &'a str,
+    employee_id: &'a str,
+    employee_no: &'a str,
+    is_field: bool,
+    is_wifi: bool,
+    latitude: f64,
+    location_name: &'a str,
+    longitude: f64,
+    photo_urls: &'a [String],
+    record_id: String,
+    risk_result: i32,
+    ssid: &'a str,
+    #[serde(rename = "type")]
+    kind: i32,
+}
+
+impl<'a> FlowCreated<'a> {
+    /// The event body of `punch`, made by `person`.
+    pub(crate) fn of(punch: &'a Punch, person: &'a Person) -> Self {
+        FlowCreated {
+            bssid: punch.bssid.as_deref().unwrap_or_default(),
+            check_time: punch.check_time.to_string(),
+            comment: &punch.comment,
+            employee_id: &person.user_id,
+            employee_no: person.employee_no.as_deref().unwrap_or_default(),
+            is_field: punch.is_field,
+            is_wifi: punch.is_wifi,
+            latitude: punch.latitude.unwrap_or(0.0),
+            location_name: &punch.location_name,
+            longitude: punch.longitude.unwrap_or(0.0),
+            photo_urls: &punch.photo_urls,
+            record_id: punch.record_id.to_string(),
+            risk_result: 0,
+            ssid: punch.ssid.as_deref().unwrap_or_default(),
+            kind: punch.kind,
+        }
+    }
+
+    /// As stored in an event record.
+    pub(crate) fn to_text(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::Corrupt(e.to_string()))
+    }
+}
+
 /// The `event` body of `attendance.user_flow.created_v1` for a punch.
 pub fn flow_created_event(punch: &Punch, person: &Person) -> serde_json::Value {
-    json!({
-        "employee_id": person.user_id,
-        "employee_no": person.employee_no.clone().unwrap_or_default(),
-        "location_name": punch.location_name,
-        "check_time": punch.check_time.to_string(),
-        "comment": punch.comment,
-        "record_id": punch.record_id.to_string(),
-        "longitude": punch.longitude.unwrap_or(0.0),
-        "latitude": punch.latitude.unwrap_or(0.0),
-        "ssid": punch.ssid.clone().unwrap_or_default(),
-        "bssid": punch.bssid.clone().unwrap_or_default(),
-        "is_field": punch.is_field,
-        "is_wifi": punch.is_wifi,
-        "type": punch.kind,
-        "photo_urls": punch.photo_urls,
-        "risk_result": 0,
-    })
+    serde_json::to_value(FlowCreated::of(punch, person)).unwrap_or_default()
 }
 
 impl Store {
@@ -319,12 +352,11 @@ impl Store {
         let created: Vec<&PunchView> = fresh.iter().filter(|v| inserted.contains(&v.punch.record_id)).collect();
         let events: Vec<NewEvent<'_>> = created
             .iter()
-            .map(|v| NewEvent {
-                tenant_id,
-                event_type: USER_FLOW_CREATED,
-                payload: flow_created_event(&v.punch, &v.person).to_string(),
+            .map(|v| {
+                let payload = FlowCreated::of(&v.punch, &v.person).to_text()?;
+                Ok(NewEvent { tenant_id, event_type: USER_FLOW_CREATED, payload })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         self.record_events(&mut w.tx, &events, now).await?;
         let touched: Vec<(i64, i64)> = created.iter().map(|v| (v.punch.person_id, v.punch.check_time)).collect();
         let affected = self.days_touched(&mut w.tx, tenant_id, &touched).await?;
@@ -529,5 +561,69 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let punches = select_punches(&mut conn, self.backend(), &filter, &[Bind::Int(tenant_id)]).await?;
         self.views(&mut *conn, punches).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flow_created_text_is_what_json_values_give() {
+        let person = Person {
+            id: 1,
+            tenant_id: 2,
+            user_id: "u1".into(),
+            open_id: "ou_1".into(),
+            union_id: "on_1".into(),
+            name: "张三".into(),
+            employee_no: Some("E1".into()),
+            join_time: None,
+            employed_from: None,
+            left_at: None,
+            attrs: serde_json::Map::new(),
+            results_rev: 0,
+        };
+        let punch = Punch {
+            record_id: 6_911_944_874_192_801_792,
+            tenant_id: 2,
+            person_id: 1,
+            creator_id: 1,
+            check_time: 1_705_280_400,
+            kind: 7,
+            location_name: "门 \"A\"".into(),
+            comment: String::new(),
+            ssid: Some("office".into()),
+            bssid: None,
+            is_field: false,
+            is_wifi: true,
+            photo_urls: vec!["https://x/1.jpg".into()],
+            device_id: Some("gate-1".into()),
+            external_id: None,
+            idempotent_id: Some("k".into()),
+            longitude: Some(121.5),
+            latitude: None,
+            imported: true,
+        };
+        let expected = json!({
+            "employee_id": "u1",
+            "employee_no": "E1",
+            "location_name": "门 \"A\"",
+            "check_time": "1705280400",
+            "comment": "",
+            "record_id": "6911944874192801792",
+            "longitude": 121.5,
+            "latitude": 0.0,
+            "ssid": "office",
+            "bssid": "",
+            "is_field": false,
+            "is_wifi": true,
+            "type": 7,
+            "photo_urls": ["https://x/1.jpg"],
+            "risk_result": 0,
+        });
+        assert_eq!(FlowCreated::of(&punch, &person).to_text().expect("text"), expected.to_string());
+        assert_eq!(flow_created_event(&punch, &person), expected);
     }
 }

@@ -668,30 +668,90 @@ impl Store {
         tenant_id: i64,
         punches: &[(i64, i64)],
     ) -> Result<Vec<(i64, i32, i32)>> {
-        let mut resolver = Resolver::new(tenant_id);
-        let utc_day =
-            |at: i64| jiff::Timestamp::from_second(at).ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
-        let days = punches.iter().filter_map(|p| utc_day(p.1));
-        if let (Some(first), Some(last)) = (days.clone().min(), days.max()) {
-            let mut ids: Vec<i64> = punches.iter().map(|p| p.0).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            resolver.prefetch(tx, &ids, first, last).await?;
-        }
-        let mut out = Vec::with_capacity(punches.len());
-        for &(person_id, at) in punches {
-            let Some(utc_day) = utc_day(at) else { continue };
-            let tz = resolver.time_zone(tx, person_id, utc_day).await?;
-            let days = daka_engine::days_touched_by(at, &tz);
-            if let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) {
-                out.push((person_id, day_number(*first), day_number(*last)));
-            }
-        }
-        Ok(out)
+        days_touched_with(tx, &mut Resolver::new(tenant_id), punches).await
     }
+}
+
+/// [`Store::days_touched`] with a resolver the caller keeps (and may go on using).
+pub(crate) async fn days_touched_with(
+    conn: &mut AnyConnection,
+    resolver: &mut Resolver,
+    punches: &[(i64, i64)],
+) -> Result<Vec<(i64, i32, i32)>> {
+    let utc_day = |at: i64| jiff::Timestamp::from_second(at).ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let days = punches.iter().filter_map(|p| utc_day(p.1));
+    if let (Some(first), Some(last)) = (days.clone().min(), days.max()) {
+        let mut ids: Vec<i64> = punches.iter().map(|p| p.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        resolver.prefetch(conn, &ids, first, last).await?;
+    }
+    let mut out = Vec::with_capacity(punches.len());
+    for &(person_id, at) in punches {
+        let Some(utc_day) = utc_day(at) else { continue };
+        let tz = resolver.time_zone(conn, person_id, utc_day).await?;
+        let days = daka_engine::days_touched_by(at, &tz);
+        if let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) {
+            out.push((person_id, day_number(*first), day_number(*last)));
+        }
+    }
+    Ok(out)
 }
 
 /// Approval status "approved" (已通过), shared by remedies and approvals.
 pub const STATUS_APPROVED: i64 = 2;
 /// Remedy status "pending" (审批中).
 pub const STATUS_PENDING: i64 = 0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use daka_engine::{CheckResult, SideOutcome, Supplement};
+    use serde_json::json;
+
+    fn side(result: CheckResult) -> SideOutcome {
+        SideOutcome { result, supplement: Supplement::None, record_id: None, serious_late: false, minutes_off: 0 }
+    }
+
+    #[test]
+    fn task_updated_text_is_what_json_values_give() {
+        let before = [PairOutcome {
+            shift_on: 0,
+            shift_off: 0,
+            task_shift_type: 0,
+            check_in: side(CheckResult::Todo),
+            check_out: side(CheckResult::Todo),
+        }];
+        let after = [PairOutcome { check_in: side(CheckResult::Late), ..before[0] }];
+        let changes = status_changes(Some(&before), &after);
+        assert_eq!(changes.len(), 1, "only the on side changed");
+        let payload = TaskUpdated {
+            date: 20240115,
+            employee_id: "u1",
+            employee_no: "E\"1",
+            group_id: "7",
+            shift_id: "8",
+            status_changes: &changes,
+            task_id: "9".into(),
+            time_zone: "Asia/Shanghai".into(),
+        };
+        let expected = json!({
+            "employee_id": "u1",
+            "employee_no": "E\"1",
+            "group_id": "7",
+            "shift_id": "8",
+            "date": 20240115,
+            "time_zone": "Asia/Shanghai",
+            "task_id": "9",
+            "status_changes": [{
+                "index": 1,
+                "work_type": "on",
+                "before_status": "Todo",
+                "current_status": "Late",
+                "before_supplement": "None",
+                "current_supplement": "None",
+            }],
+        });
+        assert_eq!(serde_json::to_string(&payload).expect("text"), expected.to_string());
+    }
+}

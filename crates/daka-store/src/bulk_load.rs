@@ -1,0 +1,498 @@
+//! The bulk write path of the embedded database, for `daka import`: the same punches, results
+//! and event records as [`Store::import_punches`], written through SQLite's own prepared
+//! statements on a dedicated connection instead of sqlx's `Any` layer.
+//!
+//! A batch is one SQLite write transaction (`BEGIN IMMEDIATE` … `COMMIT` with the connection's
+//! `synchronous = FULL`: a committed batch is durable). While it is open no other connection can
+//! commit, so the rules, people, approvals and remedies the batch reads through the pool are
+//! exactly what the transaction sees; punches and results, which the batch itself writes, are
+//! read on the bulk connection.
+//!
+//! The connection lives on a writer thread that runs the batch's statements in order. The
+//! importing task waits for it only where it needs an answer (which punches were new, the stored
+//! punches and results to evaluate with); the event records, results and the commit are queued,
+//! so the writer stores one batch while the task reads and evaluates the next — the two cores
+//! share the work. [`BulkLoader::finish`] waits for the last commit. Only SQLite has this path;
+//! PostgreSQL uses [`Store::import_punches`].
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use daka_engine::{PairOutcome, Punch as EnginePunch, PunchSource};
+use rusqlite::{params, Connection};
+
+use crate::evaluation::{approved_absences, pending_remedies, resolve_runs, Inputs};
+use crate::events::{event_id, USER_FLOW_CREATED};
+use crate::people::{IdKind, Person};
+use crate::plan::Resolver;
+use crate::punches::{FlowCreated, Punch, PunchImport};
+use crate::results::{
+    changes, clip_ranges, day_number, days_touched_with, jobs_for, tz_name, Cause, Stored, StoredDays,
+};
+use crate::{bulk, Backend, Error, Result, Store};
+
+/// Page cache of the bulk connection, KiB: imports touch index pages all over the file
+/// (idempotency keys are hashes), and a cache that holds them saves re-reading and re-writing.
+const CACHE_KIB: i64 = 512 * 1024;
+
+/// What a bulk import did with one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loaded {
+    /// Stored now.
+    Added,
+    /// A punch with its idempotency key was already stored (or came earlier in the batch).
+    Present,
+    /// Its ids name nobody employed at its check time.
+    Failed,
+}
+
+/// Work for the writer thread; the error slot holds the first failure of queued work.
+type Job = Box<dyn FnOnce(&mut Connection, &mut Option<Error>) + Send>;
+
+/// A connection for bulk imports into the embedded database (see the module documentation).
+pub struct BulkLoader {
+    store: Store,
+    jobs: Option<mpsc::Sender<Job>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Store {
+    /// A bulk loader on this store's SQLite file, or `None` on PostgreSQL.
+    pub async fn bulk_loader(&self) -> Result<Option<BulkLoader>> {
+        if self.backend() != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row: (String,) =
+            sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'").fetch_one(self.pool()).await?;
+        if row.0.is_empty() {
+            return Err(Error::Invalid("the bulk path needs a database file, not an in-memory database".into()));
+        }
+        let mut conn = Connection::open(&row.0)?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384;"
+        ))?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let writer = std::thread::Builder::new()
+            .name("daka-bulk-writer".into())
+            .spawn(move || {
+                let mut failed = None;
+                for job in queue {
+                    job(&mut conn, &mut failed);
+                }
+            })
+            .map_err(|e| Error::Invalid(format!("starting the bulk writer: {e}")))?;
+        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer) }))
+    }
+}
+
+/// A new punch of the batch, with its person and its event body.
+struct Fresh {
+    /// Index of its record in the batch.
+    index: usize,
+    punch: Punch,
+    photo_urls: String,
+    event: String,
+}
+
+/// A result row to upsert, in the column order of `results`.
+struct ResultRow {
+    person_id: i64,
+    day: i32,
+    result_id: i64,
+    group_id: String,
+    shift_id: String,
+    time_zone: String,
+    records: String,
+    changes_at: Option<i64>,
+}
+
+/// An event record to append: (event type, body).
+type EventRow = (&'static str, String);
+
+impl BulkLoader {
+    /// Queues work on the writer thread; its failure is reported by the next [`Self::call`].
+    fn queue(&self, work: impl FnOnce(&mut Connection) -> Result<()> + Send + 'static) -> Result<()> {
+        let job: Job = Box::new(move |conn, failed| {
+            if failed.is_some() {
+                return;
+            }
+            if let Err(e) = work(conn) {
+                // Nothing of the batch may stay: its transaction ends here, and later work is
+                // skipped until the failure is reported.
+                let _ = conn.execute_batch("ROLLBACK");
+                *failed = Some(e);
+            }
+        });
+        self.send(job)
+    }
+
+    /// Runs work on the writer thread after everything queued before it, and returns its
+    /// answer, or the failure of earlier queued work.
+    async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn, failed| {
+            let answer = match failed.take() {
+                Some(e) => Err(e),
+                None => work(conn),
+            };
+            let _ = tx.send(answer);
+        });
+        self.send(job)?;
+        rx.await.map_err(|_| Error::Invalid("the bulk writer stopped".into()))?
+    }
+
+    fn send(&self, job: Job) -> Result<()> {
+        let jobs = self.jobs.as_ref().ok_or_else(|| Error::Invalid("the bulk loader is finished".into()))?;
+        jobs.send(job).map_err(|_| Error::Invalid("the bulk writer stopped".into()))
+    }
+
+    /// Waits until every queued batch is committed (or reports why one was not).
+    pub async fn finish(mut self) -> Result<()> {
+        let done = self.call(|_| Ok(())).await;
+        self.stop();
+        done
+    }
+
+    fn stop(&mut self) {
+        self.jobs = None;
+        if let Some(writer) = self.writer.take() {
+            // The writer ends when its queue closes; a panic there has nothing left to report.
+            let _ = writer.join();
+        }
+    }
+
+    /// Imports punch records like [`Store::import_punches`] (ids resolved at each check time,
+    /// repeated idempotency keys skipped, `user_flow.created` event records, every touched
+    /// person-day recomputed with its `user_task.updated` events), in one transaction. Returns
+    /// what happened to each record, in order; the batch is committed when the next call or
+    /// [`Self::finish`] returns. Within a batch, punches are written in person and time order.
+    pub async fn import(
+        &mut self,
+        tenant_id: i64,
+        kind: IdKind,
+        records: Vec<PunchImport>,
+        now: i64,
+    ) -> Result<Vec<Loaded>> {
+        let outcome = self.import_batch(tenant_id, kind, records, now).await;
+        if outcome.is_err() {
+            // Failures on this side leave the transaction open; the writer's own have ended it.
+            let _ = self.queue(|conn| {
+                let _ = conn.execute_batch("ROLLBACK");
+                Ok(())
+            });
+        }
+        outcome
+    }
+
+    async fn import_batch(
+        &mut self,
+        tenant_id: i64,
+        kind: IdKind,
+        records: Vec<PunchImport>,
+        now: i64,
+    ) -> Result<Vec<Loaded>> {
+        let store = self.store.clone();
+        let mut conn = store.pool().acquire().await?;
+        let mut ids: Vec<String> = records.iter().flat_map(|r| [r.user_id.clone(), r.creator_id.clone()]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let holders = Store::holders_of_many(&mut conn, store.backend(), tenant_id, kind, &ids).await?;
+        let mut loaded = vec![Loaded::Failed; records.len()];
+        let mut fresh: Vec<Fresh> = Vec::with_capacity(records.len());
+        for (index, rec) in records.into_iter().enumerate() {
+            let at = |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)));
+            let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else { continue };
+            let punch = Punch {
+                record_id: store.next_id(),
+                tenant_id,
+                person_id: person.id,
+                creator_id: creator.id,
+                check_time: rec.check_time,
+                kind: rec.kind,
+                location_name: rec.location_name,
+                comment: rec.comment,
+                ssid: rec.ssid,
+                bssid: rec.bssid,
+                is_field: rec.is_field,
+                is_wifi: rec.is_wifi,
+                photo_urls: rec.photo_urls,
+                device_id: rec.device_id,
+                external_id: rec.external_id,
+                idempotent_id: rec.idempotent_id.filter(|k| !k.is_empty()),
+                longitude: rec.longitude,
+                latitude: rec.latitude,
+                imported: true,
+            };
+            let photo_urls = serde_json::to_string(&punch.photo_urls).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let event = FlowCreated::of(&punch, person).to_text()?;
+            fresh.push(Fresh { index, punch, photo_urls, event });
+        }
+        // Person and time order (stable: equal punches keep their order in the batch): the
+        // punches' (person_id, check_time) index is then written page after page.
+        fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
+        let ids = store.ids_for(fresh.len());
+        let (fresh, added) = self.call(move |conn| insert_punches(conn, fresh, ids, now)).await?;
+        for (f, added) in fresh.iter().zip(&added) {
+            loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
+        }
+        let touched: Vec<(i64, i64)> = fresh
+            .iter()
+            .zip(&added)
+            .filter(|(_, a)| **a)
+            .map(|(f, _)| (f.punch.person_id, f.punch.check_time))
+            .collect();
+        let mut resolver = Resolver::new(tenant_id);
+        let affected = days_touched_with(&mut conn, &mut resolver, &touched).await?;
+        // The people as this transaction sees them, read once for the batch.
+        let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
+        self.recompute(&mut conn, &mut resolver, &people, tenant_id, &affected, now).await?;
+        Ok(loaded)
+    }
+
+    /// Recomputes person-day ranges of `holders` like the generic recompute (cause: a change),
+    /// reading punches and stored results on the bulk connection and the rules through the pool,
+    /// then queues the results, their events and the commit.
+    async fn recompute(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        resolver: &mut Resolver,
+        holders: &HashMap<i64, &Person>,
+        tenant_id: i64,
+        affected: &[(i64, i32, i32)],
+        now: i64,
+    ) -> Result<()> {
+        let affected = clip_ranges(affected, now);
+        let ranges = bulk::merge_ranges(affected.clone());
+        let mut ids: Vec<i64> = ranges.iter().map(|r| r.0).collect();
+        ids.dedup();
+        let people = ids
+            .iter()
+            .map(|id| holders.get(id).map(|p| (*p).clone()).ok_or_else(|| Error::Corrupt(format!("person {id}"))))
+            .collect::<Result<Vec<Person>>>()?;
+        let stored = self.call(move |c| stored_in(c, &ranges)).await?;
+        let jobs = jobs_for(&people, &affected, &stored, now, Cause::Change)?;
+        let Some(runs) = resolve_runs(conn, resolver, &jobs).await? else {
+            return self.queue(|c| Ok(c.execute_batch("COMMIT")?));
+        };
+        let spans = runs.spans();
+        let absences = approved_absences(conn, &spans).await?;
+        let remedies = pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?;
+        let punches = self.call(move |c| punches_in(c, &spans)).await?;
+        let evaluated = runs.evaluate(&Inputs { punches, absences, remedies }, now);
+        let changes = changes(&evaluated, &stored, &people, tenant_id, Cause::Change, || self.store.next_id())?;
+        let mut rows = Vec::with_capacity(changes.rows.len());
+        for (e, day, result_id) in &changes.rows {
+            rows.push(ResultRow {
+                person_id: e.person_id,
+                day: *day,
+                result_id: *result_id,
+                group_id: e.resolved.group_id.clone(),
+                shift_id: e.resolved.shift_id.clone(),
+                time_zone: tz_name(&e.resolved.plan),
+                records: serde_json::to_string(&e.records).map_err(|err| Error::Corrupt(err.to_string()))?,
+                changes_at: e.changes_at,
+            });
+        }
+        let events: Vec<EventRow> = changes.events.into_iter().map(|e| (e.event_type, e.payload)).collect();
+        let seqs = self.store.ids_for(events.len());
+        let (moved, revised) = (changes.moved, changes.revised);
+        self.queue(move |c| {
+            write_results(c, tenant_id, &rows, &moved, &revised, now)?;
+            record_events(c, tenant_id, events.into_iter().zip(seqs), now)?;
+            Ok(c.execute_batch("COMMIT")?)
+        })
+    }
+}
+
+impl Drop for BulkLoader {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Store {
+    /// `n` fresh ids, in increasing order.
+    fn ids_for(&self, n: usize) -> Vec<i64> {
+        (0..n).map(|_| self.next_id()).collect()
+    }
+}
+
+/// Begins the batch's transaction, inserts its punches (with `event_seqs`, one per punch, for
+/// their `user_flow.created` event records); returns them with whether each was new.
+fn insert_punches(
+    conn: &mut Connection,
+    fresh: Vec<Fresh>,
+    event_seqs: Vec<i64>,
+    now: i64,
+) -> Result<(Vec<Fresh>, Vec<bool>)> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let mut added = Vec::with_capacity(fresh.len());
+    {
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
+             comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, idempotent_id, longitude, \
+             latitude, imported, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+             ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT (tenant_id, idempotent_id) DO NOTHING",
+        )?;
+        for f in &fresh {
+            let p = &f.punch;
+            added.push(
+                insert.execute(params![
+                    p.record_id,
+                    p.tenant_id,
+                    p.person_id,
+                    p.creator_id,
+                    p.check_time,
+                    p.kind,
+                    p.location_name,
+                    p.comment,
+                    p.ssid,
+                    p.bssid,
+                    p.is_field,
+                    p.is_wifi,
+                    f.photo_urls,
+                    p.device_id,
+                    p.external_id,
+                    p.idempotent_id,
+                    p.longitude,
+                    p.latitude,
+                    p.imported,
+                    now,
+                ])? == 1,
+            );
+        }
+    }
+    let events = fresh
+        .iter()
+        .zip(&added)
+        .filter(|(_, a)| **a)
+        .map(|(f, _)| (f.punch.tenant_id, (USER_FLOW_CREATED, f.event.as_str())))
+        .zip(event_seqs);
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((tenant_id, (event_type, payload)), seq) in events {
+        insert.execute(params![seq, tenant_id, event_id(seq), event_type, now.saturating_mul(1000), payload])?;
+    }
+    drop(insert);
+    Ok((fresh, added))
+}
+
+/// Appends event records `((type, body), seq)`, like [`Store::record_events`].
+fn record_events(
+    conn: &mut Connection,
+    tenant_id: i64,
+    events: impl Iterator<Item = (EventRow, i64)>,
+    now: i64,
+) -> Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((event_type, payload), seq) in events {
+        insert.execute(params![seq, tenant_id, event_id(seq), event_type, now.saturating_mul(1000), payload])?;
+    }
+    Ok(())
+}
+
+/// Stored results within each `(person, from, to)` day range.
+fn stored_in(conn: &mut Connection, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
+    let mut select = conn.prepare_cached(
+        "SELECT day, result_id, group_id, shift_id, time_zone, records, changes_at FROM results \
+         WHERE person_id = ?1 AND day >= ?2 AND day <= ?3",
+    )?;
+    let mut out: StoredDays = HashMap::new();
+    for &(person, from, to) in ranges {
+        let mut rows = select.query(params![person, from, to])?;
+        while let Some(row) = rows.next()? {
+            let records: String = row.get(5)?;
+            let records: Vec<PairOutcome> =
+                serde_json::from_str(&records).map_err(|e| Error::Corrupt(format!("result records: {e}")))?;
+            let stored = Stored {
+                result_id: row.get(1)?,
+                group_id: row.get(2)?,
+                shift_id: row.get(3)?,
+                time_zone: row.get(4)?,
+                records,
+            };
+            out.entry(person).or_default().insert(row.get(0)?, (stored, row.get(6)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Punches of each person within their `(person, from, to)` instant ranges, by check time.
+fn punches_in(conn: &mut Connection, spans: &[(i64, i64, i64)]) -> Result<HashMap<i64, Vec<EnginePunch>>> {
+    let mut select = conn.prepare_cached(
+        "SELECT record_id, check_time, kind, is_field FROM punches \
+         WHERE person_id = ?1 AND check_time >= ?2 AND check_time <= ?3",
+    )?;
+    let mut out: HashMap<i64, Vec<EnginePunch>> = HashMap::new();
+    for (person, from, to) in bulk::merge_ranges(spans.to_vec()) {
+        let list = out.entry(person).or_default();
+        let mut rows = select.query(params![person, from, to])?;
+        while let Some(row) = rows.next()? {
+            list.push(EnginePunch {
+                record_id: row.get(0)?,
+                at: row.get(1)?,
+                source: PunchSource(u8::try_from(row.get::<_, i64>(2)?).unwrap_or(0)),
+                is_field: row.get::<_, i64>(3)? != 0,
+            });
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by_key(|p| (p.at, p.record_id));
+    }
+    Ok(out)
+}
+
+/// Writes new and changed results, moved `changes_at`s and the revised people's
+/// `results_rev`, like the generic recompute.
+fn write_results(
+    conn: &mut Connection,
+    tenant_id: i64,
+    rows: &[ResultRow],
+    moved: &[(i64, i32, Option<i64>)],
+    revised: &[i64],
+    now: i64,
+) -> Result<()> {
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO results (person_id, day, tenant_id, result_id, group_id, shift_id, time_zone, records, \
+         changes_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
+         time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
+         updated_at = excluded.updated_at",
+    )?;
+    for r in rows {
+        upsert.execute(params![
+            r.person_id,
+            r.day,
+            tenant_id,
+            r.result_id,
+            r.group_id,
+            r.shift_id,
+            r.time_zone,
+            r.records,
+            r.changes_at,
+            now
+        ])?;
+    }
+    drop(upsert);
+    let mut update = conn.prepare_cached("UPDATE results SET changes_at = ?1 WHERE person_id = ?2 AND day = ?3")?;
+    for (person, day, changes_at) in moved {
+        update.execute(params![changes_at, person, day])?;
+    }
+    drop(update);
+    let mut bump = conn.prepare_cached("UPDATE people SET results_rev = results_rev + 1 WHERE id = ?1")?;
+    for person in revised {
+        bump.execute(params![person])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! The embedded database's bulk write path against the generic one: the same punches, results
+//! and event records from the same records, nothing added by a repeat, rejects reported.
+
+mod common;
+
+use std::collections::HashMap;
+
+use daka_store::bulk_load::{BulkLoader, Loaded};
+use daka_store::people::{IdKind, NewPerson, Person};
+use daka_store::punches::PunchImport;
+use daka_store::Store;
+use daka_types::attendance::groups::Group;
+use serde_json::Value;
+
+/// 2024-01-15 (Monday) 00:00 in Asia/Shanghai.
+const MON: i64 = 1_705_248_000;
+const HOUR: i64 = 3600;
+const MIN: i64 = 60;
+const DAY: i64 = 24 * HOUR;
+
+/// A tenant with "u1" and "u2" (who leaves on Wednesday of the second week) in a Mon–Fri
+/// 9:00–18:00 group: (tenant, people, group id, shift id).
+async fn office(store: &Store) -> (i64, Vec<Person>, String, String) {
+    let setup = MON - 30 * DAY;
+    let tenant = store.create_tenant("t", setup).await.expect("tenant");
+    let mut people = Vec::new();
+    for user in ["u1", "u2"] {
+        let new = NewPerson { user_id: Some(user.into()), name: user.into(), ..Default::default() };
+        people.push(store.create_person(tenant.id, new, setup).await.expect("person"));
+    }
+    let sid = store.save_shift(tenant.id, common::nine_to_six(), setup).await.expect("shift").shift_id.expect("id");
+    let group = Group {
+        group_name: Some("office".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        calendar_id: Some(0),
+        bind_user_ids: Some(vec!["u1".into(), "u2".into()]),
+        group_leader_ids: Some(vec!["u1".into()]),
+        punch_day_shift_ids: Some(vec![
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            sid.clone(),
+            "0".into(),
+            "0".into(),
+        ]),
+        ..Group::default()
+    };
+    let view = store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
+    let gid = view.wire.group_id.expect("group id");
+    store.terminate_person(tenant.id, IdKind::UserId, "u2", MON + 9 * DAY).await.expect("leave");
+    (tenant.id, people, gid, sid)
+}
+
+fn punch(user: &str, at: i64) -> PunchImport {
+    PunchImport {
+        user_id: user.into(),
+        creator_id: user.into(),
+        check_time: at,
+        kind: 7,
+        location_name: "gate".into(),
+        device_id: Some("gate-1".into()),
+        idempotent_id: Some(format!("k-{user}-{at}")),
+        ..PunchImport::default()
+    }
+}
+
+/// Two batches over two weeks: check-ins first (late, on time, missing), then check-outs of the
+/// same days (so stored results change), a repeated key, an unknown id and punches of u2 after
+/// u2 left.
+fn batches() -> Vec<Vec<PunchImport>> {
+    let mut ins = Vec::new();
+    let mut outs = Vec::new();
+    for d in 0..12 {
+        let day = MON + d * DAY;
+        for (user, late) in [("u1", d * 3), ("u2", 1)] {
+            if d % 5 != 3 {
+                ins.push(punch(user, day + 9 * HOUR + late * MIN));
+            }
+            outs.push(punch(user, day + 18 * HOUR - (d % 4) * 7 * MIN));
+        }
+    }
+    ins.push(punch("u1", MON + 9 * HOUR)); // the same key twice in one batch
+    ins.push(punch("nobody", MON + 9 * HOUR));
+    vec![ins, outs]
+}
+
+/// Every stored fact of the tenant, with the store's own ids (record, result, group, shift)
+/// replaced by what they stand for, so two stores can be compared.
+async fn facts(store: &Store, tenant: i64, people: &[Person], gid: &str, sid: &str, now: i64) -> Vec<String> {
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let punches = store.punches_of(&ids, 0, i64::MAX).await.expect("punches");
+    let times: HashMap<i64, i64> = punches.iter().map(|p| (p.record_id, p.check_time)).collect();
+    let name: HashMap<i64, &str> = people.iter().map(|p| (p.id, p.user_id.as_str())).collect();
+    let mut out = Vec::new();
+    for p in &punches {
+        let mut v = serde_json::json!([
+            name[&p.person_id],
+            name[&p.creator_id],
+            p.check_time,
+            p.kind,
+            p.location_name,
+            p.comment,
+            p.ssid,
+            p.bssid,
+            p.is_field,
+            p.is_wifi,
+            p.photo_urls,
+            p.device_id,
+            p.external_id,
+            p.idempotent_id,
+            p.longitude,
+            p.latitude,
+            p.imported
+        ]);
+        normalize(&mut v, &times, gid, sid);
+        out.push(format!("punch {v}"));
+    }
+    let mut task_ids = HashMap::new();
+    for person in people {
+        for r in store.results_for(person, 20240108, 20240131, now).await.expect("results") {
+            let mut v = serde_json::json!([person.user_id, r.day, r.group_id, r.shift_id, r.time_zone, r.records]);
+            normalize(&mut v, &times, gid, sid);
+            if let Some(id) = r.result_id {
+                task_ids.insert(id.to_string(), format!("{}-{}", person.user_id, r.day));
+            }
+            out.push(format!("result {v}"));
+        }
+    }
+    for e in store.events_after(tenant, 0, 100_000).await.expect("events") {
+        assert_eq!(e.event_id.len(), 32, "event_id of 32 hex digits");
+        assert!(e.event_id.chars().all(|c| c.is_ascii_hexdigit()));
+        let mut v = e.payload.clone();
+        if let Some(Value::String(id)) = v.get_mut("task_id") {
+            // Days before the range were computed when the group was saved, before any punch.
+            *id = task_ids.get(id.as_str()).cloned().unwrap_or_else(|| "a day outside the range".into());
+        }
+        if let Some(Value::String(id)) = v.get_mut("record_id") {
+            let t = id.parse::<i64>().ok().and_then(|id| times.get(&id));
+            *id = t.map_or_else(|| format!("unknown punch {id}"), |t| format!("punch at {t}"));
+        }
+        normalize(&mut v, &times, gid, sid);
+        out.push(format!("event {} {v}", e.event_type));
+    }
+    out.sort();
+    out
+}
+
+/// Replaces record ids (numbers) by their punch's check time and the group and shift ids by
+/// names, anywhere in `v`.
+fn normalize(v: &mut Value, times: &HashMap<i64, i64>, gid: &str, sid: &str) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "record_id" {
+                    if let Some(t) = x.as_i64().and_then(|id| times.get(&id)) {
+                        *x = Value::String(format!("punch at {t}"));
+                    }
+                }
+                normalize(x, times, gid, sid);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| normalize(x, times, gid, sid)),
+        Value::String(s) if s == gid => *s = "the group".into(),
+        Value::String(s) if s == sid => *s = "the shift".into(),
+        _ => {}
+    }
+}
+
+async fn bulk_loader(store: &Store) -> Option<BulkLoader> {
+    store.bulk_loader().await.expect("bulk loader")
+}
+
+#[tokio::test]
+async fn bulk_import_stores_what_the_generic_import_stores() {
+    let (_a, generic) = common::fresh_store().await;
+    let (_b, bulk) = common::fresh_store().await;
+    let Some(mut loader) = bulk_loader(&bulk).await else {
+        // PostgreSQL has no bulk path; the generic one is tested everywhere else.
+        return;
+    };
+    let now = MON + 20 * DAY;
+    let (t1, people1, g1, s1) = office(&generic).await;
+    let (t2, people2, g2, s2) = office(&bulk).await;
+    let mut loaded = Vec::new();
+    for batch in batches() {
+        generic.import_punches(t1, IdKind::UserId, batch.clone(), now).await.expect("generic import");
+        loaded.push(loader.import(t2, IdKind::UserId, batch, now).await.expect("bulk import"));
+    }
+    loader.finish().await.expect("last batch committed");
+    let count = |l: &[Loaded], what: Loaded| l.iter().filter(|x| **x == what).count();
+    // Check-ins: u1 on 10 days, u2 on Mon–Tue of the second week too but not after leaving.
+    let first = &loaded[0];
+    assert_eq!(first.len(), 10 + 10 + 2);
+    assert_eq!(count(first, Loaded::Present), 1, "the repeated key");
+    assert_eq!(first[first.len() - 1], Loaded::Failed, "nobody");
+    let after_leaving = batches()[0].iter().filter(|p| p.user_id == "u2" && p.check_time >= MON + 9 * DAY).count();
+    assert!(after_leaving > 0);
+    assert_eq!(count(first, Loaded::Failed), 1 + after_leaving);
+    assert_eq!(count(first, Loaded::Added), first.len() - 1 - 1 - after_leaving);
+
+    let a = facts(&generic, t1, &people1, &g1, &s1, now).await;
+    let b = facts(&bulk, t2, &people2, &g2, &s2, now).await;
+    assert!(a.iter().any(|f| f.starts_with("event attendance.user_flow.created_v1")));
+    assert!(a.iter().any(|f| f.contains("\"before_status\":\"Todo\"") || f.contains("\"before_status\":\"Lack\"")));
+    assert!(a.iter().filter(|f| f.starts_with("result")).count() >= 20);
+    let only_a: Vec<&String> = a.iter().filter(|f| !b.contains(f)).collect();
+    let only_b: Vec<&String> = b.iter().filter(|f| !a.contains(f)).collect();
+    assert!(only_a.is_empty() && only_b.is_empty(), "generic only: {only_a:#?}\nbulk only: {only_b:#?}");
+    assert_eq!(a, b);
+
+    // The same batches again add nothing: no punch, no result change, no event.
+    let mut loader = bulk_loader(&bulk).await.expect("SQLite");
+    for batch in batches() {
+        let again = loader.import(t2, IdKind::UserId, batch, now).await.expect("re-import");
+        assert_eq!(count(&again, Loaded::Added), 0);
+        assert!(count(&again, Loaded::Present) > 10);
+    }
+    loader.finish().await.expect("committed");
+    assert_eq!(facts(&bulk, t2, &people2, &g2, &s2, now).await, b);
+}
