@@ -474,6 +474,26 @@ impl Store {
             .collect()
     }
 
+    /// Whether the tenant holds a punch whose idempotency key starts with the ASCII `prefix`
+    /// (one probe of the key index).
+    pub async fn has_key_prefix(&self, tenant_id: i64, prefix: &str) -> Result<bool> {
+        let mut upper = prefix.as_bytes().to_vec();
+        match upper.last_mut() {
+            Some(last) if prefix.is_ascii() && *last < 0x7f => *last += 1,
+            _ => return Err(Error::Invalid(format!("key prefix {prefix:?} is not a non-empty ASCII text"))),
+        }
+        let upper = String::from_utf8(upper).map_err(|e| Error::Invalid(e.to_string()))?;
+        let row = sqlx::query(
+            "SELECT 1 FROM punches WHERE tenant_id = $1 AND idempotent_id >= $2 AND idempotent_id < $3 LIMIT 1",
+        )
+        .bind(tenant_id)
+        .bind(prefix)
+        .bind(upper)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// One punch of a tenant by record id.
     pub async fn punch(&self, tenant_id: i64, record_id: i64) -> Result<Option<PunchView>> {
         Ok(self.punches_by_ids(tenant_id, &[record_id]).await?.pop())

@@ -219,4 +219,12 @@ async fn bulk_import_stores_what_the_generic_import_stores() {
     }
     loader.finish().await.expect("committed");
     assert_eq!(facts(&bulk, t2, &people2, &g2, &s2, now).await, b);
+
+    // The importer asks which key format a tenant's punches use.
+    assert!(bulk.has_key_prefix(t2, "k-").await.expect("probe"));
+    assert!(bulk.has_key_prefix(t2, "k-u2-").await.expect("probe"));
+    assert!(!bulk.has_key_prefix(t2, "k-u3").await.expect("probe"));
+    assert!(!bulk.has_key_prefix(t2, "imp-").await.expect("probe"));
+    assert!(!bulk.has_key_prefix(t2 + 1, "k-").await.expect("probe"), "another tenant");
+    assert!(bulk.has_key_prefix(t2, "").await.is_err());
 }

@@ -7,6 +7,7 @@
 //! reject file with the reason.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -158,8 +159,30 @@ pub struct Totals {
     pub rejected: u64,
 }
 
-/// The idempotency key of a punch: a hash of (person id kind and value, device, instant).
-pub fn punch_key(kind: PersonId, person: &str, device: Option<&str>, check_time: i64) -> String {
+/// How idempotency keys are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// `imt-`, the instant as 8 hex digits, 24 hex digits of the hash: keys of punches close in
+    /// time sit together in the key index, so a batch writes a few of its pages, not all of them.
+    Timed,
+    /// `imp-` and 32 hex digits of the hash, as earlier versions made them: kept for tenants that
+    /// already hold punches imported so, so that importing their files again adds nothing.
+    Legacy,
+}
+
+impl KeyFormat {
+    /// The prefix of every key of this format.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyFormat::Timed => "imt-",
+            KeyFormat::Legacy => "imp-",
+        }
+    }
+}
+
+/// The idempotency key of a punch: a hash of (person id kind and value, device, instant), after
+/// the instant itself in [`KeyFormat::Timed`].
+pub fn punch_key(format: KeyFormat, kind: PersonId, person: &str, device: Option<&str>, check_time: i64) -> String {
     let mut h = Sha256::new();
     h.update(kind.name().as_bytes());
     h.update([0]);
@@ -169,8 +192,20 @@ pub fn punch_key(kind: PersonId, person: &str, device: Option<&str>, check_time:
     h.update([0]);
     h.update(check_time.to_string().as_bytes());
     let digest = h.finalize();
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("imp-{hex}")
+    let mut key = String::with_capacity(36);
+    key.push_str(format.prefix());
+    let hash_bytes = match format {
+        KeyFormat::Timed => {
+            // Instants outside 1970–2106 lose their ordering, not their uniqueness (the hash).
+            let _ = write!(key, "{:08x}", u32::try_from(check_time).unwrap_or(0));
+            12
+        }
+        KeyFormat::Legacy => 16,
+    };
+    for b in digest.iter().take(hash_bytes) {
+        let _ = write!(key, "{b:02x}");
+    }
+    key
 }
 
 /// Parses a punch time: offset timestamps and Unix seconds stand alone; local times need `tz`.
@@ -386,6 +421,7 @@ struct Importer<'a> {
     store: &'a Store,
     tenant_id: i64,
     id: PersonId,
+    keys: KeyFormat,
     now: i64,
     tz: Option<jiff::tz::TimeZone>,
     map: Option<DeviceMap>,
@@ -468,7 +504,7 @@ impl Importer<'_> {
             let reason = format!("{} {person_id} names nobody employed then ({})", self.id.name(), why.join("; "));
             return self.reject_row(&row, reason);
         }
-        let key = punch_key(self.id, &person_id, row.device.as_deref(), row.check_time);
+        let key = punch_key(self.keys, self.id, &person_id, row.device.as_deref(), row.check_time);
         let punch = PunchImport {
             user_id: person_id.clone(),
             creator_id: person_id,
@@ -613,6 +649,11 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         store,
         tenant_id: tenant.id,
         id: args.id,
+        keys: if store.has_key_prefix(tenant.id, KeyFormat::Legacy.prefix()).await? {
+            KeyFormat::Legacy
+        } else {
+            KeyFormat::Timed
+        },
         now: now_at,
         tz: tz.clone(),
         map,
@@ -705,11 +746,22 @@ mod tests {
 
     #[test]
     fn keys_depend_on_person_device_and_instant() {
-        let k = punch_key(PersonId::EmployeeNo, "E1", Some("A"), 100);
-        assert_eq!(k, punch_key(PersonId::EmployeeNo, "E1", Some("A"), 100));
-        assert!(k.starts_with("imp-") && k.len() == 36);
-        assert_ne!(k, punch_key(PersonId::EmployeeNo, "E1", Some("B"), 100));
-        assert_ne!(k, punch_key(PersonId::EmployeeNo, "E1", Some("A"), 101));
-        assert_ne!(k, punch_key(PersonId::EmployeeId, "E1", Some("A"), 100));
+        for format in [KeyFormat::Timed, KeyFormat::Legacy] {
+            let k = punch_key(format, PersonId::EmployeeNo, "E1", Some("A"), 100);
+            assert_eq!(k, punch_key(format, PersonId::EmployeeNo, "E1", Some("A"), 100));
+            assert!(k.starts_with(format.prefix()) && k.len() == 36, "{k}");
+            assert!(k[4..].chars().all(|c| c.is_ascii_hexdigit()));
+            assert_ne!(k, punch_key(format, PersonId::EmployeeNo, "E1", Some("B"), 100));
+            assert_ne!(k, punch_key(format, PersonId::EmployeeNo, "E1", Some("A"), 101));
+            assert_ne!(k, punch_key(format, PersonId::EmployeeId, "E1", Some("A"), 100));
+        }
+        // Timed keys sort by instant; legacy ones are the hash alone, as earlier versions made them.
+        let early = punch_key(KeyFormat::Timed, PersonId::EmployeeNo, "Z9", None, 1_772_413_200);
+        let late = punch_key(KeyFormat::Timed, PersonId::EmployeeNo, "A1", None, 1_772_413_201);
+        assert!(early < late);
+        assert_eq!(&early[..12], "imt-69a4e110");
+        let legacy = punch_key(KeyFormat::Legacy, PersonId::EmployeeNo, "E1", Some("A"), 100);
+        let timed = punch_key(KeyFormat::Timed, PersonId::EmployeeNo, "E1", Some("A"), 100);
+        assert_eq!(legacy[4..28], timed[12..]);
     }
 }

@@ -16,7 +16,7 @@ use daka_store::Store;
 use daka_types::attendance::groups::{FreePunchCfg, Group, PunchDay};
 use daka_types::attendance::shifts::{PunchTimeRule, Shift};
 
-use crate::import::{punch_key, PersonId, IMPORT_KIND};
+use crate::import::{punch_key, KeyFormat, PersonId, IMPORT_KIND};
 use crate::{now, parse_instant};
 
 /// Time zone of the demo company.
@@ -139,7 +139,7 @@ fn p(no: &str, at: i64, device: &str) -> PunchImport {
         kind: IMPORT_KIND,
         location_name: device.into(),
         device_id: Some(device.into()),
-        idempotent_id: Some(punch_key(PersonId::EmployeeNo, no, Some(device), at)),
+        idempotent_id: Some(punch_key(KeyFormat::Timed, PersonId::EmployeeNo, no, Some(device), at)),
         ..Default::default()
     }
 }

@@ -129,7 +129,47 @@ async fn import_csv_and_zkteco_with_rejects_and_reimport() {
         of(u4.id),
         vec![at("2026-03-02T09:01:00+08:00"), at("2026-03-03T08:59:00+08:00"), at("2026-03-03T18:10:00+08:00")]
     );
-    assert!(all.iter().all(|p| p.idempotent_id.as_deref().is_some_and(|k| k.starts_with("imp-"))));
+    // Keys lead with the instant (time-ordered in the key index), then a hash.
+    assert!(all.iter().all(|p| p.idempotent_id.as_deref().is_some_and(|k| k.starts_with("imt-") && k.len() == 36)));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_tenant_with_earlier_hash_keys_keeps_getting_them() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    daka(dir, &["apps", "create-tenant", "Acme"]);
+    let store = open(dir).await;
+    let tenant = store.tenants().await.expect("tenants")[0].id;
+    let person = NewPerson {
+        user_id: Some("u1".into()),
+        name: "U1".into(),
+        employee_no: Some("E1".into()),
+        ..Default::default()
+    };
+    store.create_person(tenant, person, 0).await.expect("u1");
+    // A punch as an earlier version's import stored it: `imp-` and 32 hex digits.
+    let earlier = daka_store::punches::PunchImport {
+        user_id: "E1".into(),
+        creator_id: "E1".into(),
+        check_time: at("2026-03-02T09:00:00+08:00"),
+        kind: 7,
+        idempotent_id: Some(format!("imp-{}", "0".repeat(32))),
+        ..Default::default()
+    };
+    store.import_punches(tenant, IdKind::EmployeeNo, vec![earlier], at(NOW)).await.expect("earlier import");
+    store.close().await;
+
+    let csv = dir.join("punches.csv");
+    std::fs::write(&csv, "employee_no,check_time\nE1,2026-03-03 09:00:00\nE1,2026-03-03 18:00:00\n").expect("csv");
+    let args = ["import", csv.to_str().expect("path"), "--time-zone", "Asia/Shanghai", "--now", NOW, "--quiet"];
+    assert!(daka(dir, &args).contains("2 punches read, 2 added"));
+    assert!(daka(dir, &args).contains("0 added, 2 already present"));
+    let store = open(dir).await;
+    let person = store.person_current(tenant, IdKind::EmployeeNo, "E1").await.expect("read").expect("E1");
+    let all = store.punches_of(&[person.id], 0, i64::MAX).await.expect("punches");
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|p| p.idempotent_id.as_deref().is_some_and(|k| k.starts_with("imp-") && k.len() == 36)));
     store.close().await;
 }
 
