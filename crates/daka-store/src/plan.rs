@@ -94,7 +94,8 @@ impl Resolver {
     }
 
     /// Loads the memberships and schedules of several people for `first..=last` in two queries,
-    /// so resolving those days needs no look-up per person-day.
+    /// so resolving those days needs no look-up per person-day (none when an earlier prefetch
+    /// covered them all).
     pub async fn prefetch(
         &mut self,
         conn: &mut AnyConnection,
@@ -103,6 +104,12 @@ impl Resolver {
         last: Date,
     ) -> Result<()> {
         let (from, to) = (day_number(first), day_number(last));
+        let covers = |range: Option<(i32, i32)>| range.is_some_and(|(f, t)| f <= from && to <= t);
+        if person_ids.iter().all(|p| {
+            covers(self.memberships.get(p).map(|m| (m.0, m.1))) && covers(self.schedules.get(p).map(|s| (s.0, s.1)))
+        }) {
+            return Ok(());
+        }
         let mut memberships: HashMap<i64, Vec<Membership>> = person_ids.iter().map(|&p| (p, Vec::new())).collect();
         for (person, m) in Store::memberships_between(&mut *conn, person_ids, from, to).await? {
             memberships.entry(person).or_default().push(m);

@@ -359,8 +359,7 @@ impl Store {
             .collect::<Result<_>>()?;
         self.record_events(&mut w.tx, &events, now).await?;
         let touched: Vec<(i64, i64)> = created.iter().map(|v| (v.punch.person_id, v.punch.check_time)).collect();
-        let affected = self.days_touched(&mut w.tx, tenant_id, &touched).await?;
-        self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
+        self.recompute_punched(&mut w.tx, tenant_id, &touched, now).await?;
         w.commit().await?;
         for answer in answers {
             let view = match answer {
@@ -564,8 +563,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
         }
-        let affected = self.days_touched(&mut w.tx, tenant_id, &removed).await?;
-        self.recompute(&mut w.tx, tenant_id, &affected, now).await?;
+        self.recompute_punched(&mut w.tx, tenant_id, &removed, now).await?;
         w.commit().await?;
         Ok((deleted, failed))
     }

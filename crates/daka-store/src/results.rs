@@ -238,6 +238,34 @@ impl Store {
         now: i64,
         cause: Cause,
     ) -> Result<()> {
+        self.recompute_in(tx, &mut Resolver::new(tenant_id), tenant_id, affected, now, cause).await
+    }
+
+    /// Recomputes the days that punches `(person, instant)` touch, inside `tx`: the rules read to
+    /// find those days serve the evaluation too.
+    pub(crate) async fn recompute_punched(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        tenant_id: i64,
+        punches: &[(i64, i64)],
+        now: i64,
+    ) -> Result<()> {
+        let mut resolver = Resolver::new(tenant_id);
+        let affected = days_touched_with(tx, &mut resolver, punches).await?;
+        self.recompute_in(tx, &mut resolver, tenant_id, &affected, now, Cause::Change).await
+    }
+
+    /// [`Store::recompute_with`] with a resolver the caller may already have filled (its rules
+    /// must be those of `tx`).
+    async fn recompute_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        resolver: &mut Resolver,
+        tenant_id: i64,
+        affected: &[(i64, i32, i32)],
+        now: i64,
+        cause: Cause,
+    ) -> Result<()> {
         let affected = clip_ranges(affected, now);
         if affected.is_empty() {
             return Ok(());
@@ -252,8 +280,7 @@ impl Store {
         people.sort_by_key(|p| p.id);
         let stored = stored_in(tx, self.backend(), &ranges).await?;
         let jobs = jobs_for(&people, &affected, &stored, now, cause)?;
-        let mut resolver = Resolver::new(tenant_id);
-        let evaluated = evaluate_many(tx, &mut resolver, &jobs, now).await?;
+        let evaluated = evaluate_many(tx, resolver, &jobs, now).await?;
         let changes = changes(&evaluated, &stored, &people, tenant_id, cause, || self.next_id())?;
         for &(person_id, day, changes_at) in &changes.moved {
             sqlx::query("UPDATE results SET changes_at = $1 WHERE person_id = $2 AND day = $3")
@@ -684,6 +711,10 @@ pub(crate) async fn days_touched_with(
         let mut ids: Vec<i64> = punches.iter().map(|p| p.0).collect();
         ids.sort_unstable();
         ids.dedup();
+        // Two days either side: the local days a punch touches, and the neighbours the
+        // evaluation of those days reads, so a recompute using this resolver reads no more.
+        let widen = jiff::Span::new().days(2);
+        let (first, last) = (first.checked_sub(widen).unwrap_or(first), last.checked_add(widen).unwrap_or(last));
         resolver.prefetch(conn, &ids, first, last).await?;
     }
     let mut out = Vec::with_capacity(punches.len());
