@@ -19,10 +19,10 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use daka_engine::{PairOutcome, Punch as EnginePunch, PunchSource};
+use daka_engine::{PairOutcome, Punch as EnginePunch};
 use rusqlite::{params, Connection};
 
-use crate::evaluation::{approved_absences, pending_remedies, resolve_runs, Inputs};
+use crate::evaluation::{approved_absences, engine_punch, pending_remedies, resolve_runs, Inputs};
 use crate::events::{event_id, USER_FLOW_CREATED};
 use crate::people::{IdKind, Person};
 use crate::plan::Resolver;
@@ -208,27 +208,7 @@ impl BulkLoader {
         for (index, rec) in records.into_iter().enumerate() {
             let at = |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)));
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else { continue };
-            let punch = Punch {
-                record_id: store.next_id(),
-                tenant_id,
-                person_id: person.id,
-                creator_id: creator.id,
-                check_time: rec.check_time,
-                kind: rec.kind,
-                location_name: rec.location_name,
-                comment: rec.comment,
-                ssid: rec.ssid,
-                bssid: rec.bssid,
-                is_field: rec.is_field,
-                is_wifi: rec.is_wifi,
-                photo_urls: rec.photo_urls,
-                device_id: rec.device_id,
-                external_id: rec.external_id,
-                idempotent_id: rec.idempotent_id.filter(|k| !k.is_empty()),
-                longitude: rec.longitude,
-                latitude: rec.latitude,
-                imported: true,
-            };
+            let punch = rec.into_punch(store.next_id(), tenant_id, person.id, creator.id);
             let photo_urls = serde_json::to_string(&punch.photo_urls).map_err(|e| Error::Corrupt(e.to_string()))?;
             let event = FlowCreated::of(&punch, person).to_text()?;
             fresh.push(Fresh { index, punch, photo_urls, event });
@@ -439,12 +419,7 @@ fn punches_in(conn: &mut Connection, spans: &[(i64, i64, i64)]) -> Result<HashMa
         let list = out.entry(person).or_default();
         let mut rows = select.query(params![person, from, to])?;
         while let Some(row) = rows.next()? {
-            list.push(EnginePunch {
-                record_id: row.get(0)?,
-                at: row.get(1)?,
-                source: PunchSource(u8::try_from(row.get::<_, i64>(2)?).unwrap_or(0)),
-                is_field: row.get::<_, i64>(3)? != 0,
-            });
+            list.push(engine_punch(row.get(0)?, row.get(1)?, row.get(2)?, row.get::<_, i64>(3)? != 0));
         }
     }
     for list in out.values_mut() {

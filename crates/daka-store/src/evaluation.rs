@@ -143,6 +143,12 @@ impl Runs<'_> {
     }
 }
 
+/// The engine's view of a stored punch: its id, instant, flow `type` (unknown types count as
+/// 0) and whether it was a field punch.
+pub(crate) fn engine_punch(record_id: i64, at: i64, kind: i64, is_field: bool) -> EnginePunch {
+    EnginePunch { record_id, at, source: PunchSource(u8::try_from(kind).unwrap_or(0)), is_field }
+}
+
 /// Evaluates every day of `jobs` on which its person is employed.
 pub(crate) async fn evaluate_many(
     conn: &mut AnyConnection,
@@ -200,12 +206,8 @@ async fn punches_in(conn: &mut AnyConnection, spans: &[(i64, i64, i64)]) -> Resu
         .fetch_all(&mut *conn)
         .await?;
         for r in &rows {
-            out.entry(r.try_get(0)?).or_default().push(EnginePunch {
-                record_id: r.try_get(1)?,
-                at: r.try_get(2)?,
-                source: PunchSource(u8::try_from(r.try_get::<i64, _>(3)?).unwrap_or(0)),
-                is_field: r.try_get::<i64, _>(4)? != 0,
-            });
+            let punch = engine_punch(r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get::<i64, _>(4)? != 0);
+            out.entry(r.try_get(0)?).or_default().push(punch);
         }
     }
     for list in out.values_mut() {

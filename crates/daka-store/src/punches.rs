@@ -94,6 +94,34 @@ pub struct PunchImport {
     pub latitude: Option<f64>,
 }
 
+impl PunchImport {
+    /// The punch this record stores as `record_id`, its ids resolved to `person_id` and
+    /// `creator_id` (an empty idempotency key counts as none).
+    pub(crate) fn into_punch(self, record_id: i64, tenant_id: i64, person_id: i64, creator_id: i64) -> Punch {
+        Punch {
+            record_id,
+            tenant_id,
+            person_id,
+            creator_id,
+            check_time: self.check_time,
+            kind: self.kind,
+            location_name: self.location_name,
+            comment: self.comment,
+            ssid: self.ssid,
+            bssid: self.bssid,
+            is_field: self.is_field,
+            is_wifi: self.is_wifi,
+            photo_urls: self.photo_urls,
+            device_id: self.device_id,
+            external_id: self.external_id,
+            idempotent_id: self.idempotent_id.filter(|k| !k.is_empty()),
+            longitude: self.longitude,
+            latitude: self.latitude,
+            imported: true,
+        }
+    }
+}
+
 /// A punch together with the people its ids name.
 #[derive(Debug, Clone)]
 pub struct PunchView {
@@ -311,27 +339,7 @@ impl Store {
                 fresh_keys.insert(k.clone(), fresh.len());
             }
             answers.push(Answer::Fresh(fresh.len()));
-            let punch = Punch {
-                record_id: self.next_id(),
-                tenant_id,
-                person_id: person.id,
-                creator_id: creator.id,
-                check_time: rec.check_time,
-                kind: rec.kind,
-                location_name: rec.location_name,
-                comment: rec.comment,
-                ssid: rec.ssid,
-                bssid: rec.bssid,
-                is_field: rec.is_field,
-                is_wifi: rec.is_wifi,
-                photo_urls: rec.photo_urls,
-                device_id: rec.device_id,
-                external_id: rec.external_id,
-                idempotent_id: key,
-                longitude: rec.longitude,
-                latitude: rec.latitude,
-                imported: true,
-            };
+            let punch = rec.into_punch(self.next_id(), tenant_id, person.id, creator.id);
             fresh.push(PunchView { punch, person: Arc::new(person.clone()), creator: Arc::new(creator.clone()) });
         }
         if answers.is_empty() && !outcome.failed.is_empty() {

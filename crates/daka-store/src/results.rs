@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use daka_engine::{DayInput, DayPlan, PairOutcome, PendingRemedy, Punch as EnginePunch, PunchSource};
+use daka_engine::{DayInput, DayPlan, PairOutcome, PendingRemedy, Punch as EnginePunch};
 use jiff::civil::Date;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::bulk::{self, Col};
-use crate::evaluation::{approved_absences, evaluate_many, pending_remedies, Evaluated, Job};
+use crate::evaluation::{approved_absences, engine_punch, evaluate_many, pending_remedies, Evaluated, Job};
 use crate::events::{NewEvent, USER_TASK_UPDATED};
 use crate::people::Person;
 use crate::plan::{ResolvedDay, Resolver};
@@ -18,6 +18,14 @@ use crate::{Backend, Error, Result, Store};
 /// `yyyyMMdd` of a date.
 pub fn day_number(d: Date) -> i32 {
     i32::from(d.year()) * 10_000 + i32::from(d.month()) * 100 + i32::from(d.day())
+}
+
+/// The dates of a day range `from..=to` (`yyyyMMdd` numbers); fails when either is no date.
+fn dates(from: i64, to: i64) -> Result<(Date, Date)> {
+    match (day_date(from), day_date(to)) {
+        (Some(first), Some(last)) => Ok((first, last)),
+        _ => Err(Error::Invalid(format!("day range {from}..{to} is not valid"))),
+    }
 }
 
 /// The date of a `yyyyMMdd` number, if it is one.
@@ -126,9 +134,7 @@ pub(crate) fn jobs_for<'a>(
 ) -> Result<Vec<Job<'a>>> {
     let mut wanted = Vec::new();
     for &(person, from, to) in affected {
-        let (Some(first), Some(last)) = (day_date(from), day_date(to)) else {
-            return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
-        };
+        let (first, last) = dates(from, to)?;
         for (a, b) in days_to_evaluate(stored.get(&person), first, last, now, cause) {
             wanted.push((person, i64::from(day_number(a)), i64::from(day_number(b))));
         }
@@ -328,9 +334,7 @@ impl Store {
         to: i32,
         now: i64,
     ) -> Result<HashMap<i64, Vec<DayResult>>> {
-        let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
-            return Ok(HashMap::new());
-        };
+        let (first, last) = dates(i64::from(from), i64::from(to))?;
         let Some(tenant_id) = people.first().map(|p| p.tenant_id) else { return Ok(HashMap::new()) };
         let limit = last_stored_day(now);
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
@@ -397,9 +401,7 @@ impl Store {
         to: i32,
         now: i64,
     ) -> Result<HashMap<i64, Vec<DayResult>>> {
-        let (Some(first), Some(last)) = (day_date(i64::from(from)), day_date(i64::from(to))) else {
-            return Err(Error::Invalid(format!("day range {from}..{to} is not valid")));
-        };
+        let (first, last) = dates(i64::from(from), i64::from(to))?;
         let future = day_date(i64::from(last_stored_day(now))).and_then(|l| l.tomorrow().ok()).filter(|f| *f <= last);
         let (Some(future), Some(tenant_id)) = (future, people.first().map(|p| p.tenant_id)) else {
             return Ok(HashMap::new());
@@ -546,15 +548,7 @@ pub(crate) fn tz_name(plan: &DayPlan) -> String {
 
 /// The engine's view of stored punches.
 pub(crate) fn engine_punches(punches: &[crate::punches::Punch]) -> Vec<EnginePunch> {
-    punches
-        .iter()
-        .map(|p| EnginePunch {
-            record_id: p.record_id,
-            at: p.check_time,
-            source: PunchSource(u8::try_from(p.kind).unwrap_or(0)),
-            is_field: p.is_field,
-        })
-        .collect()
+    punches.iter().map(|p| engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field)).collect()
 }
 
 /// Longest range evaluated day by day; longer ranges (rule changes reaching back to "since

@@ -167,18 +167,20 @@ pub async fn query(
     }
     let key = |p: &Person| TasksKey { person_id: p.id, kind, overtime };
     let stored_to = to.min(last_stored_day(now));
+    let mut people: Vec<Person> = Vec::with_capacity(found.len());
+    for (_, person) in &found {
+        if !people.iter().any(|p| p.id == person.id) {
+            people.push(person.clone());
+        }
+    }
     let mut stored: HashMap<i64, Arc<RenderedTasks>> = HashMap::new();
     let mut missing: Vec<Person> = Vec::new();
-    for (_, person) in &found {
-        if from > stored_to || stored.contains_key(&person.id) {
-            continue;
-        }
+    for person in people.iter().filter(|_| from <= stored_to) {
         match state.results.get(&key(person), person.results_rev, from, stored_to, now) {
             Some(hit) => {
                 stored.insert(person.id, hit);
             }
-            None if !missing.iter().any(|m| m.id == person.id) => missing.push(person.clone()),
-            None => {}
+            None => missing.push(person.clone()),
         }
     }
     if !missing.is_empty() {
@@ -200,7 +202,6 @@ pub async fn query(
     }
     let mut projected: HashMap<i64, Vec<Box<RawValue>>> = HashMap::new();
     if to > stored_to {
-        let people: Vec<Person> = found.iter().map(|(_, p)| p.clone()).collect();
         let results = state.store.projected_results(&people, from, to, now).await?;
         let punches = chosen_punches(&state, caller.tenant_id, results.values().flatten()).await?;
         for person in &people {
