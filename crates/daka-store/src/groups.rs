@@ -179,7 +179,7 @@ impl GroupView {
     }
 }
 
-fn decode_group(wire: &str) -> Result<Group> {
+pub(crate) fn decode_group(wire: &str) -> Result<Group> {
     serde_json::from_str(wire).map_err(|e| Error::Corrupt(format!("group_versions.wire: {e}")))
 }
 
@@ -959,7 +959,7 @@ mod tests {
     use super::*;
     use crate::people::NewPerson;
     use crate::schedules::ScheduleInput;
-    use crate::shifts::{normalize_shift, RuleError};
+    use crate::shifts::{normalize_shift, version_in_force, RuleError};
 
     /// 2024-03-15 (Friday) 12:00 in Asia/Shanghai.
     const NOW: i64 = 1_710_475_200;
@@ -1051,6 +1051,16 @@ mod tests {
         assert_eq!(on_time(&on(TODAY - 1).await), "9:00");
         assert_eq!(on_time(&on(TODAY).await), "10:00");
         assert_eq!(Store::shift_versions(store.pool(), t, sid).await.unwrap().len(), 2);
+        // The version in force on a day knows the days it spans; another tenant sees no rules.
+        let old = version_in_force(store.pool(), Versioned::Shift, t, sid, TODAY - 5).await.unwrap();
+        assert_eq!(old.until, Some(TODAY));
+        assert!(old.covers(TODAY - 1) && !old.covers(TODAY));
+        assert!(old.wire.unwrap().contains("\"9:00\""));
+        let new = version_in_force(store.pool(), Versioned::Shift, t, sid, TODAY + 30).await.unwrap();
+        assert_eq!((new.from, new.until), (Some(TODAY), None));
+        assert!(new.wire.unwrap().contains("\"10:00\""));
+        let foreign = version_in_force(store.pool(), Versioned::Shift, t + 1, sid, TODAY).await.unwrap();
+        assert_eq!((foreign.from, foreign.wire), (Some(TODAY), None));
 
         // Group overwrite without effect_now: from tomorrow.
         let mut g2 = fixed("g renamed", "9", &["u1"]);
@@ -1069,6 +1079,11 @@ mod tests {
         assert_eq!(today.group_name.as_deref(), Some("now"));
         let before = Store::group_on(store.pool(), gid, TODAY - 1).await.unwrap().unwrap();
         assert_eq!(before.group_name.as_deref(), Some("g"));
+        // The first version spans every day before today (the replaced "from tomorrow" is gone).
+        let first = version_in_force(store.pool(), Versioned::Group, t, gid, 20220301).await.unwrap();
+        assert_eq!((first.from, first.until), (Some(SINCE_ALWAYS), Some(TODAY)));
+        let now = version_in_force(store.pool(), Versioned::Group, t, gid, TOMORROW).await.unwrap();
+        assert_eq!((now.from, now.until), (Some(TODAY), None));
         // Time zone cannot change.
         g2.time_zone = Some("Europe/Berlin".into());
         let e = store.save_group(t, IdKind::UserId, g2, NOW).await.unwrap_err().to_string();

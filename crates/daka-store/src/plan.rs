@@ -12,10 +12,13 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
 
+use crate::groups::decode_group;
 use crate::groups::{day_rule, DayRule, Membership};
 use crate::results::day_number;
 use crate::schedules::ScheduleEntry;
-use crate::shifts::{engine_shift, temp_shift};
+use crate::shifts::{
+    decode_shift, default_shift, engine_shift, temp_shift, version_in_force, InForce, Versioned, DEFAULT_SHIFT_ID,
+};
 use crate::{Result, Store};
 
 /// Group id reported for people in no attendance group.
@@ -42,8 +45,8 @@ pub struct ResolvedDay {
 pub(crate) struct Resolver {
     tenant_id: i64,
     days: HashMap<(i64, Date), ResolvedDay>,
-    groups: HashMap<(i64, i32), Option<Arc<Group>>>,
-    shifts: HashMap<(i64, i32), Option<daka_engine::Shift>>,
+    groups: HashMap<i64, Vec<Spanned<Option<Arc<Group>>>>>,
+    shifts: HashMap<i64, Vec<Spanned<Option<daka_engine::Shift>>>>,
     memberships: HashMap<i64, (i32, i32, Vec<Membership>)>,
     schedules: HashMap<i64, (i32, i32, HashMap<i32, ScheduleEntry>)>,
     calendar_days: HashMap<(i64, i32), Option<bool>>,
@@ -74,22 +77,29 @@ impl Resolver {
     }
 
     /// The group's rules on `day`, shared: a group carries every member id, so it is never copied.
+    /// One look-up per version: the days it spans are remembered.
     async fn group(&mut self, conn: &mut AnyConnection, group_id: i64, day: i32) -> Result<Option<Arc<Group>>> {
-        if let Some(g) = self.groups.get(&(group_id, day)) {
+        if let Some(g) = spanning(self.groups.get(&group_id), day) {
             return Ok(g.clone());
         }
-        let g = Store::group_on(&mut *conn, group_id, day).await?.map(Arc::new);
-        self.groups.insert((group_id, day), g.clone());
+        let found = version_in_force(&mut *conn, Versioned::Group, self.tenant_id, group_id, day).await?;
+        let g = found.wire.as_deref().map(decode_group).transpose()?.map(Arc::new);
+        self.groups.entry(group_id).or_default().push((found, g.clone()));
         Ok(g)
     }
 
+    /// The shift's rules on `day` (`None`: unknown, or without pairs), one look-up per version.
     async fn shift(&mut self, conn: &mut AnyConnection, shift_id: i64, day: i32) -> Result<Option<daka_engine::Shift>> {
-        if let Some(s) = self.shifts.get(&(shift_id, day)) {
+        if shift_id == DEFAULT_SHIFT_ID {
+            return Ok(Some(engine_shift(shift_id, &default_shift())));
+        }
+        if let Some(s) = spanning(self.shifts.get(&shift_id), day) {
             return Ok(s.clone());
         }
-        let wire = Store::shift_on(&mut *conn, self.tenant_id, shift_id, day).await?;
+        let found = version_in_force(&mut *conn, Versioned::Shift, self.tenant_id, shift_id, day).await?;
+        let wire = found.wire.as_deref().map(decode_shift).transpose()?;
         let s = wire.map(|w| engine_shift(shift_id, &w)).filter(|s| !s.pairs.is_empty());
-        self.shifts.insert((shift_id, day), s.clone());
+        self.shifts.entry(shift_id).or_default().push((found, s.clone()));
         Ok(s)
     }
 
@@ -230,6 +240,14 @@ impl Resolver {
             None => resolved(DayKind::Rest, REST_SHIFT.into()),
         })
     }
+}
+
+/// A rule as resolved for the days of one of its versions.
+type Spanned<T> = (InForce, T);
+
+/// The remembered rule whose version spans `day`.
+fn spanning<T>(versions: Option<&Vec<Spanned<T>>>, day: i32) -> Option<&T> {
+    versions?.iter().find(|(span, _)| span.covers(day)).map(|(_, rule)| rule)
 }
 
 fn default_zone() -> TimeZone {

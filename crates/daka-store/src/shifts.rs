@@ -661,7 +661,6 @@ impl Store {
     }
 }
 
-/// Stores the version of `shift_id` applying from `from`, replacing versions from that day on.
 /// A rule kept in versions by the day they apply from.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Versioned {
@@ -669,6 +668,54 @@ pub(crate) enum Versioned {
     Shift,
     /// `group_versions` by `group_id`.
     Group,
+}
+
+impl Versioned {
+    /// The versions table, its key column, and the table of the rules (with their tenant).
+    fn tables(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Versioned::Shift => ("shift_versions", "shift_id", "shifts"),
+            Versioned::Group => ("group_versions", "group_id", "attendance_groups"),
+        }
+    }
+}
+
+/// The version of a rule in force on a day, with the days it is in force: `from..until`.
+#[derive(Debug, Clone)]
+pub(crate) struct InForce {
+    /// Its first day (`None`: the rule has no version that early; `wire` is then `None`).
+    pub from: Option<i32>,
+    /// The first day of the next version (`None`: it is the latest).
+    pub until: Option<i32>,
+    /// The version's JSON (`None` before the rule's first version, or for another tenant's rule).
+    pub wire: Option<String>,
+}
+
+impl InForce {
+    /// Whether this version (or its absence) is what applies on `day`.
+    pub fn covers(&self, day: i32) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.until.is_none_or(|u| day < u)
+    }
+}
+
+/// The version of rule `id` (of `tenant_id`) in force on `day` and the days it spans, in one
+/// statement: a resolver then needs no look-up for the other days of that span.
+pub(crate) async fn version_in_force<'e, E: Executor<'e, Database = Any>>(
+    exec: E,
+    rule: Versioned,
+    tenant_id: i64,
+    id: i64,
+    day: i32,
+) -> Result<InForce> {
+    let (table, key, owner) = rule.tables();
+    let sql = format!(
+        "SELECT (SELECT max(effective_from) FROM {table} WHERE {key} = $1 AND effective_from <= $2), \
+         (SELECT min(effective_from) FROM {table} WHERE {key} = $1 AND effective_from > $2), \
+         (SELECT v.wire FROM {table} v JOIN {owner} o ON o.id = v.{key} \
+          WHERE v.{key} = $1 AND v.effective_from <= $2 AND o.tenant_id = $3 ORDER BY v.effective_from DESC LIMIT 1)"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(day).bind(tenant_id).fetch_one(exec).await?;
+    Ok(InForce { from: row.try_get(0)?, until: row.try_get(1)?, wire: row.try_get(2)? })
 }
 
 /// Stores `wire` (the rule's JSON) as the version of rule `id` from day `from`, replacing the
@@ -681,10 +728,7 @@ pub(crate) async fn insert_version(
     wire: String,
     now: i64,
 ) -> Result<()> {
-    let (table, key) = match rule {
-        Versioned::Shift => ("shift_versions", "shift_id"),
-        Versioned::Group => ("group_versions", "group_id"),
-    };
+    let (table, key, _) = rule.tables();
     let delete = format!("DELETE FROM {table} WHERE {key} = $1 AND effective_from >= $2");
     sqlx::query(sqlx::AssertSqlSafe(delete)).bind(id).bind(from).execute(&mut **tx).await?;
     let insert = format!("INSERT INTO {table} ({key}, effective_from, wire, created_at) VALUES ($1, $2, $3, $4)");
