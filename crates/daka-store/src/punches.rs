@@ -358,16 +358,15 @@ impl Store {
             known.extend(self.punches_by_keys(&mut w.tx, tenant_id, &raced).await?);
         }
         let created: Vec<&PunchView> = fresh.iter().filter(|v| inserted.contains(&v.punch.record_id)).collect();
-        let events: Vec<NewEvent<'_>> = created
+        let events: Vec<NewEvent<'static>> = created
             .iter()
             .map(|v| {
                 let payload = FlowCreated::of(&v.punch, &v.person).to_text()?;
                 Ok(NewEvent { tenant_id, event_type: USER_FLOW_CREATED, payload })
             })
             .collect::<Result<_>>()?;
-        self.record_events(&mut w.tx, &events, now).await?;
         let touched: Vec<(i64, i64)> = created.iter().map(|v| (v.punch.person_id, v.punch.check_time)).collect();
-        self.recompute_punched(&mut w.tx, tenant_id, &touched, now).await?;
+        self.recompute_punched(&mut w.tx, tenant_id, &touched, events, now).await?;
         w.commit().await?;
         for answer in answers {
             let view = match answer {
@@ -401,6 +400,10 @@ impl Store {
         const WIDTH: usize = ROW.len() + 1;
         let columns = ROW.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
         let mut inserted = HashSet::with_capacity(punches.len());
+        // In idempotency-key order: two imports of the same keys then wait for each other's keys
+        // in one order, so on PostgreSQL they queue instead of deadlocking.
+        let mut punches = punches.to_vec();
+        punches.sort_by(|a, b| a.idempotent_id.cmp(&b.idempotent_id));
         for chunk in punches.chunks(bulk::rows_per_statement(WIDTH)) {
             let sql = format!(
                 "INSERT INTO punches ({columns}, created_at) VALUES {} \
@@ -571,7 +574,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
         }
-        self.recompute_punched(&mut w.tx, tenant_id, &removed, now).await?;
+        self.recompute_punched(&mut w.tx, tenant_id, &removed, Vec::new(), now).await?;
         w.commit().await?;
         Ok((deleted, failed))
     }

@@ -244,25 +244,28 @@ impl Store {
         now: i64,
         cause: Cause,
     ) -> Result<()> {
-        self.recompute_in(tx, &mut Resolver::new(tenant_id), tenant_id, affected, now, cause).await
+        self.recompute_in(tx, &mut Resolver::new(tenant_id), tenant_id, affected, now, cause, Vec::new()).await
     }
 
     /// Recomputes the days that punches `(person, instant)` touch, inside `tx`: the rules read to
-    /// find those days serve the evaluation too.
+    /// find those days serve the evaluation too. `events` (the punches' own) are recorded first,
+    /// with the results' events, in one statement.
     pub(crate) async fn recompute_punched(
         &self,
         tx: &mut Transaction<'static, Any>,
         tenant_id: i64,
         punches: &[(i64, i64)],
+        events: Vec<NewEvent<'static>>,
         now: i64,
     ) -> Result<()> {
         let mut resolver = Resolver::new(tenant_id);
         let affected = days_touched_with(tx, &mut resolver, punches).await?;
-        self.recompute_in(tx, &mut resolver, tenant_id, &affected, now, Cause::Change).await
+        self.recompute_in(tx, &mut resolver, tenant_id, &affected, now, Cause::Change, events).await
     }
 
     /// [`Store::recompute_with`] with a resolver the caller may already have filled (its rules
-    /// must be those of `tx`).
+    /// must be those of `tx`), recording `events` before the results' own.
+    #[allow(clippy::too_many_arguments)]
     async fn recompute_in(
         &self,
         tx: &mut Transaction<'static, Any>,
@@ -271,10 +274,11 @@ impl Store {
         affected: &[(i64, i32, i32)],
         now: i64,
         cause: Cause,
+        mut events: Vec<NewEvent<'static>>,
     ) -> Result<()> {
         let affected = clip_ranges(affected, now);
         if affected.is_empty() {
-            return Ok(());
+            return self.record_events(tx, &events, now).await;
         }
         let ranges = bulk::merge_ranges(affected.clone());
         let mut ids: Vec<i64> = ranges.iter().map(|r| r.0).collect();
@@ -298,7 +302,8 @@ impl Store {
         }
         write_results(tx, self.backend(), tenant_id, &changes.rows, now).await?;
         crate::people::bump_results_rev(tx, &changes.revised).await?;
-        self.record_events(tx, &changes.events, now).await
+        events.extend(changes.events);
+        self.record_events(tx, &events, now).await
     }
 
     /// A person's results for days `from..=to`; see [`Store::results_for_many`].

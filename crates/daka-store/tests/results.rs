@@ -233,3 +233,36 @@ async fn the_results_revision_moves_with_every_write_to_a_persons_results_and_on
     assert!(left.results_rev > punched);
     assert_eq!(rev(current().await.expect("read")), left.results_rev);
 }
+
+#[tokio::test]
+async fn concurrent_imports_of_the_same_keys_in_any_order_both_succeed_and_store_each_once() {
+    let (_dir, store) = store().await;
+    let setup = MON - 30 * 24 * HOUR;
+    let (tenant, _, _) = office(&store, "孙七", setup, setup).await;
+    let now = MON + 40 * 24 * HOUR;
+    for round in 0..5 {
+        // The same keyed punches, one request in order and one reversed: on PostgreSQL each
+        // waits for the other's uncommitted keys, so unordered inserts could deadlock.
+        let forward: Vec<PunchImport> = (0..200)
+            .map(|i| PunchImport {
+                idempotent_id: Some(format!("r{round}-k{i:03}")),
+                ..punch("u1", MON + round * 24 * HOUR + 8 * HOUR + i * MIN)
+            })
+            .collect();
+        let backward: Vec<PunchImport> = forward.iter().rev().cloned().collect();
+        let (a, b) = tokio::join!(
+            store.import_punches(tenant, IdKind::UserId, forward, now),
+            store.import_punches(tenant, IdKind::UserId, backward, now)
+        );
+        let (a, b) = (a.expect("forward import"), b.expect("backward import"));
+        let ids = |o: &daka_store::punches::ImportOutcome| {
+            let mut ids: Vec<i64> = o.stored.iter().map(|v| v.punch.record_id).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(ids(&a), ids(&b), "round {round}: both answer with the same stored punches");
+        let mut distinct = ids(&a);
+        distinct.dedup();
+        assert_eq!(distinct.len(), 200, "round {round}: each key stored once");
+    }
+}
