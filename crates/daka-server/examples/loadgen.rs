@@ -21,6 +21,10 @@ use daka_server::{AppState, Bootstrap, Clock};
 use daka_store::Store;
 use serde_json::{json, Value};
 
+/// The allocator of the `daka` binary, so the figures are those of `daka serve`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const APP_ID: &str = "cli_0000000000000bec";
 const APP_SECRET: &str = "loadgen-secret";
 const PEOPLE: usize = 50;

@@ -17,6 +17,11 @@ use clap::{Args, Parser, Subcommand};
 use daka_server::{AppState, Bootstrap, Bootstrapped, Clock};
 use daka_store::Store;
 
+/// mimalloc instead of the system allocator: glibc hands freed memory back to the kernel
+/// eagerly (`madvise`), and on virtual machines the TLB flush that follows costs every core.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// daka (打卡): a self-hostable attendance service, wire-compatible with the Feishu/Lark
 /// Attendance v1 open API.
 #[derive(Parser)]
