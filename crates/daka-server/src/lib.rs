@@ -40,8 +40,15 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Runs [`daka_store::Store::sweep`] every `interval` so results follow the clock (Todo becomes
-/// Lack when a window closes, with its event) even for days nobody queries.
-pub fn spawn_sweeper(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+/// Lack when a window closes, with its event) even for days nobody queries; with
+/// `event_retention`, also prunes event records and deliveries older than that which delivery no
+/// longer needs ([`daka_store::Store::prune_events`]). Retention counts real time, as record ids
+/// do: a fixed `--now` does not age records.
+pub fn spawn_sweeper(
+    state: AppState,
+    interval: Duration,
+    event_retention: Option<Duration>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match state.store.sweep(state.now()).await {
@@ -49,9 +56,42 @@ pub fn spawn_sweeper(state: AppState, interval: Duration) -> tokio::task::JoinHa
                 Ok(n) => tracing::info!(person_days = n, "results brought up to date"),
                 Err(e) => tracing::warn!(error = %e, "sweep failed"),
             }
+            if let Some(keep) = event_retention {
+                prune_events(&state.store, keep).await;
+            }
             tokio::time::sleep(interval).await;
         }
     })
+}
+
+/// Rows pruned per transaction, so a pass never holds the write lock for long.
+const PRUNE_BATCH: i64 = 5_000;
+
+/// One pruning pass: batches until one comes back short (at most 20 per pass).
+async fn prune_events(store: &Store, keep: Duration) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let before_ms = now_ms.saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
+    let (mut deliveries, mut records) = (0, 0);
+    for _ in 0..20 {
+        match store.prune_events(before_ms, PRUNE_BATCH).await {
+            Ok((d, r)) => {
+                deliveries += d;
+                records += r;
+                if d < PRUNE_BATCH as u64 && r < PRUNE_BATCH as u64 {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "pruning event records failed");
+                break;
+            }
+        }
+    }
+    if deliveries + records > 0 {
+        tracing::info!(deliveries, records, "pruned delivered events past their retention");
+    }
 }
 
 /// Credentials of the bootstrap app created on first start.

@@ -92,17 +92,23 @@ async fn seed(store: &Store, url: &str, encrypt_key: &str, n: usize) -> HashSet<
         event_types: vec![],
     };
     store.set_subscription(APP_ID, &spec, 1_700_000_000).await.unwrap();
+    append(store, tenant.id, n).await
+}
+
+/// Appends `n` event records for the tenant, returning their event ids.
+async fn append(store: &Store, tenant_id: i64, n: usize) -> HashSet<String> {
     let mut ids = HashSet::new();
     for chunk in 0..n.div_ceil(1000) {
         let mut w = store.write().await.unwrap();
         for i in 0..1000.min(n - chunk * 1000) {
-            let event_id = format!("{:032x}", chunk * 1000 + i + 1);
+            let seq = store.next_id();
+            let event_id = format!("{seq:032x}{:04x}", chunk * 1000 + i);
             sqlx::query(
                 "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(store.next_id())
-            .bind(tenant.id)
+            .bind(seq)
+            .bind(tenant_id)
             .bind(&event_id)
             .bind("attendance.user_flow.created_v1")
             .bind(1_700_000_000_000i64)
@@ -167,6 +173,47 @@ async fn exhausted_retries_mark_failed_and_redeliver_requeues() {
     assert_eq!(store.redeliver_failed(daka_server::events::now_ms()).await.unwrap(), 5);
     drain(&events, &r, ids.len(), Duration::from_secs(10)).await;
     assert_eq!(*r.event_ids.lock().unwrap(), ids);
+}
+
+#[tokio::test]
+async fn pruning_removes_only_old_records_that_delivery_no_longer_needs() {
+    let (store, _dir) = store("prune").await;
+    let r = Arc::new(Received::default());
+    let addr = receiver(r.clone()).await;
+    let delivered = seed(&store, &format!("http://{addr}/hook"), "", 10).await;
+    let config = EventsConfig { retry_schedule: vec![Duration::from_millis(10); 2], ..Default::default() };
+    let events = Events::new(store.clone(), config);
+    drain(&events, &r, delivered.len(), Duration::from_secs(10)).await;
+    let tenant = store.tenants().await.unwrap()[0].id;
+    // Three whose every attempt fails (kept for redelivery), two not yet fanned out.
+    r.fail_first.store(usize::MAX / 2, Ordering::Relaxed);
+    append(&store, tenant, 3).await;
+    let started = Instant::now();
+    while store.delivery_counts().await.unwrap().2 < 3 && started.elapsed() < Duration::from_secs(10) {
+        events.run_once().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    assert_eq!(store.delivery_counts().await.unwrap(), (0, 10, 3));
+    append(&store, tenant, 2).await;
+    let now = daka_server::events::now_ms();
+
+    // Nothing was issued an hour ago: nothing is old enough.
+    assert_eq!(store.prune_events(now - 3_600_000, 1000).await.unwrap(), (0, 0));
+    // Everything so far counts as old: delivered deliveries and their records go, in batches.
+    let later = now + 60_000;
+    assert_eq!(store.prune_events(later, 4).await.unwrap(), (4, 4));
+    assert_eq!(store.prune_events(later, 1000).await.unwrap(), (6, 6));
+    assert_eq!(store.delivery_counts().await.unwrap(), (0, 0, 3));
+    assert_eq!(store.events_after(tenant, 0, 100).await.unwrap().len(), 5, "failed and unfanned records stay");
+    assert_eq!(store.prune_events(later, 1000).await.unwrap(), (0, 0));
+
+    // Once those are delivered too, they go as well.
+    r.fail_first.store(0, Ordering::Relaxed);
+    assert_eq!(store.redeliver_failed(now).await.unwrap(), 3);
+    drain(&events, &r, delivered.len() + 5, Duration::from_secs(10)).await;
+    assert_eq!(store.delivery_counts().await.unwrap(), (0, 5, 0));
+    assert_eq!(store.prune_events(daka_server::events::now_ms() + 60_000, 1000).await.unwrap(), (5, 5));
+    assert!(store.events_after(tenant, 0, 100).await.unwrap().is_empty());
 }
 
 /// `cargo test --release -p daka-server --test events -- --ignored --nocapture bench_webhook_throughput`

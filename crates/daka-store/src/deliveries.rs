@@ -109,6 +109,40 @@ fn delivery_from_row(r: &AnyRow) -> Result<Delivery> {
 }
 
 impl Store {
+    /// Removes what event delivery no longer needs, issued before `before_ms` (by the ids' clock):
+    /// delivered deliveries, then event records that every subscription of their tenant has
+    /// fanned out and that no remaining delivery refers to (pending ones wait for their attempt,
+    /// failed ones for an operator's redelivery). At most `limit` rows of each, in one
+    /// transaction. Returns (deliveries, event records) removed.
+    pub async fn prune_events(&self, before_ms: i64, limit: i64) -> Result<(u64, u64)> {
+        let floor = id_floor_at(before_ms);
+        let mut w = self.write().await?;
+        let deliveries = sqlx::query(
+            "DELETE FROM event_deliveries WHERE id IN \
+             (SELECT id FROM event_deliveries WHERE id < $1 AND state = $2 ORDER BY id LIMIT $3)",
+        )
+        .bind(floor)
+        .bind(DELIVERED)
+        .bind(limit)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        let records = sqlx::query(
+            "DELETE FROM event_records WHERE seq IN (SELECT e.seq FROM event_records e WHERE e.seq < $1 \
+             AND NOT EXISTS (SELECT 1 FROM event_subscriptions s JOIN apps a ON a.app_id = s.app_id \
+                             WHERE a.tenant_id = e.tenant_id AND s.fanout_seq < e.seq) \
+             AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.seq = e.seq) \
+             ORDER BY e.seq LIMIT $2)",
+        )
+        .bind(floor)
+        .bind(limit)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        w.commit().await?;
+        Ok((deliveries, records))
+    }
+
     /// Turns new event records into deliveries for every subscription, at most `limit` records
     /// per subscription. Returns how many deliveries were created.
     pub async fn fan_out(&self, now_ms: i64, limit: i64) -> Result<usize> {

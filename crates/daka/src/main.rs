@@ -128,6 +128,10 @@ struct ServeArgs {
     /// Seconds between passes that bring results up to date with the clock.
     #[arg(long, env = "DAKA_SWEEP_INTERVAL", default_value_t = 30)]
     sweep_interval: u64,
+    /// Days to keep event records and deliveries that delivery no longer needs (delivered, or
+    /// fanned out to every subscription with nothing pending or failed); 0 keeps them forever.
+    #[arg(long, env = "DAKA_EVENT_RETENTION_DAYS", default_value_t = 30)]
+    event_retention_days: u64,
     /// MiB of rendered `user_tasks/query` results kept in memory between requests (0: none);
     /// every use is checked against the database, so it is safe with several processes.
     #[arg(long, env = "DAKA_RESULTS_CACHE_MB", default_value_t = 256)]
@@ -238,7 +242,13 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
     println!("daka listening on http://{addr}");
     let state = AppState::new(store.clone(), clock, daka_server::ratelimit::RateLimiter::new(rate))
         .with_results_cache(args.results_cache_mb.saturating_mul(1 << 20));
-    let sweeper = daka_server::spawn_sweeper(state.clone(), std::time::Duration::from_secs(args.sweep_interval.max(1)));
+    let retention = (args.event_retention_days > 0)
+        .then(|| std::time::Duration::from_secs(args.event_retention_days.saturating_mul(86_400)));
+    let sweeper = daka_server::spawn_sweeper(
+        state.clone(),
+        std::time::Duration::from_secs(args.sweep_interval.max(1)),
+        retention,
+    );
     let event_worker = events.spawn_worker();
     let router = daka_server::app(state).merge(events.router());
     daka_server::serve(listener, router, async {
