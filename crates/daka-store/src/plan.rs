@@ -12,8 +12,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
 
-use crate::groups::decode_group;
-use crate::groups::{day_rule, DayRule, Membership};
+use crate::groups::{day_rule, decode_group, DayRule, Membership};
 use crate::results::day_number;
 use crate::schedules::ScheduleEntry;
 use crate::shifts::{

@@ -244,7 +244,8 @@ impl Store {
         now: i64,
         cause: Cause,
     ) -> Result<()> {
-        self.recompute_in(tx, &mut Resolver::new(tenant_id), tenant_id, affected, now, cause, Vec::new()).await
+        let events = self.recompute_in(tx, &mut Resolver::new(tenant_id), tenant_id, affected, now, cause).await?;
+        self.record_events(tx, &events, now).await
     }
 
     /// Recomputes the days that punches `(person, instant)` touch, inside `tx`: the rules read to
@@ -255,17 +256,17 @@ impl Store {
         tx: &mut Transaction<'static, Any>,
         tenant_id: i64,
         punches: &[(i64, i64)],
-        events: Vec<NewEvent<'static>>,
+        mut events: Vec<NewEvent<'static>>,
         now: i64,
     ) -> Result<()> {
         let mut resolver = Resolver::new(tenant_id);
         let affected = days_touched_with(tx, &mut resolver, punches).await?;
-        self.recompute_in(tx, &mut resolver, tenant_id, &affected, now, Cause::Change, events).await
+        events.extend(self.recompute_in(tx, &mut resolver, tenant_id, &affected, now, Cause::Change).await?);
+        self.record_events(tx, &events, now).await
     }
 
     /// [`Store::recompute_with`] with a resolver the caller may already have filled (its rules
-    /// must be those of `tx`), recording `events` before the results' own.
-    #[allow(clippy::too_many_arguments)]
+    /// must be those of `tx`), up to the event records: returns them for the caller to record.
     async fn recompute_in(
         &self,
         tx: &mut Transaction<'static, Any>,
@@ -274,11 +275,10 @@ impl Store {
         affected: &[(i64, i32, i32)],
         now: i64,
         cause: Cause,
-        mut events: Vec<NewEvent<'static>>,
-    ) -> Result<()> {
+    ) -> Result<Vec<NewEvent<'static>>> {
         let affected = clip_ranges(affected, now);
         if affected.is_empty() {
-            return self.record_events(tx, &events, now).await;
+            return Ok(Vec::new());
         }
         let ranges = bulk::merge_ranges(affected.clone());
         let mut ids: Vec<i64> = ranges.iter().map(|r| r.0).collect();
@@ -302,8 +302,7 @@ impl Store {
         }
         write_results(tx, self.backend(), tenant_id, &changes.rows, now).await?;
         crate::people::bump_results_rev(tx, &changes.revised).await?;
-        events.extend(changes.events);
-        self.record_events(tx, &events, now).await
+        Ok(changes.events)
     }
 
     /// A person's results for days `from..=to`; see [`Store::results_for_many`].
