@@ -34,8 +34,8 @@ use sqlx::{Any, Executor, Row, Transaction};
 
 use crate::people::{IdKind, Person};
 use crate::shifts::{
-    add_days, clock, day_start, day_to_date, encode_json, insert_version, page_after, today_in, zone, Page, RuleError,
-    RuleResult, Versioned, DEFAULT_SHIFT_ID, EARLIEST_DAY, REST_SHIFT_ID, SINCE_ALWAYS,
+    add_days, clock, day_start, day_to_date, encode_json, insert_version, page_after, today_in, version_in_force, zone,
+    Page, RuleError, RuleResult, Versioned, DEFAULT_SHIFT_ID, EARLIEST_DAY, REST_SHIFT_ID, SINCE_ALWAYS,
 };
 use crate::{Error, Result, Store};
 
@@ -765,18 +765,12 @@ impl Store {
     /// Person-id lists hold internal person ids.
     pub async fn group_on<'e, E: Executor<'e, Database = Any>>(
         exec: E,
+        tenant_id: i64,
         group_id: i64,
         day: i32,
     ) -> Result<Option<Group>> {
-        let row = sqlx::query(
-            "SELECT wire FROM group_versions WHERE group_id = $1 AND effective_from <= $2 \
-             ORDER BY effective_from DESC LIMIT 1",
-        )
-        .bind(group_id)
-        .bind(day)
-        .fetch_optional(exec)
-        .await?;
-        row.map(|r| decode_group(&r.try_get::<String, _>(0)?)).transpose()
+        let found = version_in_force(exec, Versioned::Group, tenant_id, group_id, day).await?;
+        found.wire.as_deref().map(decode_group).transpose()
     }
 
     /// The group a person belongs to on `day` and whether they must punch (false =
@@ -959,7 +953,7 @@ mod tests {
     use super::*;
     use crate::people::NewPerson;
     use crate::schedules::ScheduleInput;
-    use crate::shifts::{normalize_shift, version_in_force, RuleError};
+    use crate::shifts::{normalize_shift, RuleError};
 
     /// 2024-03-15 (Friday) 12:00 in Asia/Shanghai.
     const NOW: i64 = 1_710_475_200;
@@ -1038,7 +1032,7 @@ mod tests {
         assert_eq!(g.wire.group_type, Some(0));
         // A new group applies since always.
         assert_eq!(Store::membership_on(store.pool(), p, 20220301).await.unwrap(), Some((gid, true)));
-        assert!(Store::group_on(store.pool(), gid, 20220301).await.unwrap().is_some());
+        assert!(Store::group_on(store.pool(), t, gid, 20220301).await.unwrap().is_some());
 
         // Shift edit: from today; yesterday keeps the old rules.
         let mut edit = shift("day", "10:00", "19:00");
@@ -1067,17 +1061,17 @@ mod tests {
         g2.group_id = Some(gid.to_string());
         let v = store.save_group(t, IdKind::UserId, g2.clone(), NOW).await.unwrap();
         assert_eq!(v.wire.effect_time, Some(day_start(&zone("Asia/Shanghai"), TOMORROW).to_string()));
-        let today = Store::group_on(store.pool(), gid, TODAY).await.unwrap().unwrap();
-        let tomorrow = Store::group_on(store.pool(), gid, TOMORROW).await.unwrap().unwrap();
+        let today = Store::group_on(store.pool(), t, gid, TODAY).await.unwrap().unwrap();
+        let tomorrow = Store::group_on(store.pool(), t, gid, TOMORROW).await.unwrap().unwrap();
         assert_eq!(today.group_name.as_deref(), Some("g"));
         assert_eq!(tomorrow.group_name.as_deref(), Some("g renamed"));
         // With effect_now: from today.
         g2.group_name = Some("now".into());
         g2.effect_now = Some(true);
         store.save_group(t, IdKind::UserId, g2.clone(), NOW).await.unwrap();
-        let today = Store::group_on(store.pool(), gid, TODAY).await.unwrap().unwrap();
+        let today = Store::group_on(store.pool(), t, gid, TODAY).await.unwrap().unwrap();
         assert_eq!(today.group_name.as_deref(), Some("now"));
-        let before = Store::group_on(store.pool(), gid, TODAY - 1).await.unwrap().unwrap();
+        let before = Store::group_on(store.pool(), t, gid, TODAY - 1).await.unwrap().unwrap();
         assert_eq!(before.group_name.as_deref(), Some("g"));
         // The first version spans every day before today (the replaced "from tomorrow" is gone).
         let first = version_in_force(store.pool(), Versioned::Group, t, gid, 20220301).await.unwrap();
@@ -1126,7 +1120,7 @@ mod tests {
         let e = store.save_group(t, IdKind::UserId, fixed("g3", "9", &["nobody"]), NOW).await.unwrap_err();
         assert!(matches!(e, RuleError::Store(Error::UnknownUsers(ref ids)) if ids == &["nobody".to_string()]));
         // Day rules: 2024-05-01 is a CN holiday, 2024-05-11 (Saturday) an adjusted working day.
-        let g = Store::group_on(store.pool(), g2, TODAY).await.unwrap().unwrap();
+        let g = Store::group_on(store.pool(), t, g2, TODAY).await.unwrap().unwrap();
         assert_eq!(day_rule(&g, 20240501, None), DayRule::Rest);
         assert_eq!(day_rule(&g, 20240511, None), DayRule::Shift(9));
         assert_eq!(day_rule(&g, 20240513, None), DayRule::Shift(9));

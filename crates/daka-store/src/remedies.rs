@@ -339,7 +339,9 @@ impl Store {
         let (resolved, outcome) = self.explain_day(person, day, now).await?;
         let mut conn = self.pool().acquire().await?;
         let group = match resolved.group_id.parse::<i64>() {
-            Ok(id) if resolved.group_id != crate::plan::NO_GROUP => Store::group_on(&mut *conn, id, day).await?,
+            Ok(id) if resolved.group_id != crate::plan::NO_GROUP => {
+                Store::group_on(&mut *conn, person.tenant_id, id, day).await?
+            }
             _ => None,
         };
         let pending = sqlx::query(

@@ -370,17 +370,8 @@ impl Store {
         if shift_id == DEFAULT_SHIFT_ID {
             return Ok(Some(default_shift()));
         }
-        let row = sqlx::query(
-            "SELECT v.wire FROM shift_versions v JOIN shifts s ON s.id = v.shift_id \
-             WHERE s.tenant_id = $1 AND v.shift_id = $2 AND v.effective_from <= $3 \
-             ORDER BY v.effective_from DESC LIMIT 1",
-        )
-        .bind(tenant_id)
-        .bind(shift_id)
-        .bind(day)
-        .fetch_optional(exec)
-        .await?;
-        row.map(|r| decode_shift(&r.try_get::<String, _>(0)?)).transpose()
+        let found = version_in_force(exec, Versioned::Shift, tenant_id, shift_id, day).await?;
+        found.wire.as_deref().map(decode_shift).transpose()
     }
 
     /// Every version of a shift, oldest first (empty for unknown shifts; one `since always`
