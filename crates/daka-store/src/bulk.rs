@@ -122,17 +122,29 @@ impl Col<'_> {
     }
 }
 
+/// The backend a connection talks to.
+pub(crate) fn backend_of(conn: &AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 /// Reads many rows as one value: `SELECT <columns> <rest>` with every row aggregated by the
-/// database into a JSON array of arrays, decoded into `T` (a tuple or tuple struct in column
-/// order). One value crosses the driver instead of one per column and row, which is what makes
-/// wide reads of thousands of rows cheap. `rest` is the `FROM … WHERE …` part; `$1…` bind `binds`.
+/// database into a JSON array of arrays (in `order`, an `ORDER BY` list, unless it is empty),
+/// decoded into `T` (a tuple or tuple struct in column order). One value crosses the driver
+/// instead of one per column and row — on SQLite each row is otherwise a hand-off between sqlx's
+/// worker thread and the caller's, and a conversion of the row's column list — which is what
+/// makes reads of many rows cheap. `rest` is the `FROM … WHERE …` part; `$1…` bind `binds`.
 pub(crate) async fn json_rows<T: DeserializeOwned>(
     conn: &mut AnyConnection,
-    backend: Backend,
     columns: &[Col<'_>],
     rest: &str,
+    order: &str,
     binds: &[Bind<'_>],
 ) -> Result<Vec<T>> {
+    let backend = backend_of(conn);
     let list = columns
         .iter()
         .map(|c| match (c, backend) {
@@ -142,9 +154,12 @@ pub(crate) async fn json_rows<T: DeserializeOwned>(
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {order}") };
     let select = match backend {
-        Backend::Sqlite => format!("SELECT json_group_array(json_array({list})) {rest}"),
-        Backend::Postgres => format!("SELECT COALESCE(json_agg(json_build_array({list})), '[]'::json)::text {rest}"),
+        Backend::Sqlite => format!("SELECT json_group_array(json_array({list}){order}) {rest}"),
+        Backend::Postgres => {
+            format!("SELECT COALESCE(json_agg(json_build_array({list}){order}), '[]'::json)::text {rest}")
+        }
     };
     let mut q = sqlx::query(sqlx::AssertSqlSafe(select)).persistent(false);
     for b in binds {

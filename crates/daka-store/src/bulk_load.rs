@@ -202,7 +202,7 @@ impl BulkLoader {
         let mut ids: Vec<String> = records.iter().flat_map(|r| [r.user_id.clone(), r.creator_id.clone()]).collect();
         ids.sort_unstable();
         ids.dedup();
-        let holders = Store::holders_of_many(&mut conn, store.backend(), tenant_id, kind, &ids).await?;
+        let holders = Store::holders_of_many(&mut conn, tenant_id, kind, &ids).await?;
         let mut loaded = vec![Loaded::Failed; records.len()];
         let mut fresh: Vec<Fresh> = Vec::with_capacity(records.len());
         for (index, rec) in records.into_iter().enumerate() {

@@ -10,7 +10,7 @@ use daka_engine::{
 use jiff::civil::Date;
 use sqlx::{AnyConnection, Row};
 
-use crate::bulk::{from_ranges, id_list, merge_ranges, MAX_RANGES};
+use crate::bulk::{from_ranges, id_list, json_rows, merge_ranges, Col, MAX_RANGES};
 use crate::people::Person;
 use crate::plan::{ResolvedDay, Resolver};
 use crate::results::{day_number, STATUS_APPROVED, STATUS_PENDING};
@@ -196,18 +196,13 @@ fn changes_at(input: &DayInput<'_>, records: &[PairOutcome]) -> Option<i64> {
 
 /// Punches of each person within their `(person, from, to)` instant ranges, by check time.
 async fn punches_in(conn: &mut AnyConnection, spans: &[(i64, i64, i64)]) -> Result<HashMap<i64, Vec<EnginePunch>>> {
+    let columns = ["person_id", "record_id", "check_time", "kind", "is_field"].map(Col::Value);
     let mut out: HashMap<i64, Vec<EnginePunch>> = HashMap::new();
     for chunk in merge_ranges(spans.to_vec()).chunks(MAX_RANGES) {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT person_id, record_id, check_time, kind, is_field {}",
-            from_ranges("punches", "person_id", "check_time", chunk)
-        )))
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await?;
-        for r in &rows {
-            let punch = engine_punch(r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get::<i64, _>(4)? != 0);
-            out.entry(r.try_get(0)?).or_default().push(punch);
+        let rest = from_ranges("punches", "person_id", "check_time", chunk);
+        let rows: Vec<(i64, i64, i64, i64, i64)> = json_rows(conn, &columns, &rest, "", &[]).await?;
+        for (person, record_id, check_time, kind, is_field) in rows {
+            out.entry(person).or_default().push(engine_punch(record_id, check_time, kind, is_field != 0));
         }
     }
     for list in out.values_mut() {

@@ -32,6 +32,7 @@ use daka_types::attendance::groups::{Group, GroupMeta, Location};
 use jiff::tz::TimeZone;
 use sqlx::{Any, Executor, Row, Transaction};
 
+use crate::bulk::{self, Bind, Col};
 use crate::people::{IdKind, Person};
 use crate::shifts::{
     add_days, clock, day_start, day_to_date, encode_json, insert_version, page_after, today_in, version_in_force, zone,
@@ -198,7 +199,7 @@ async fn resolve_ids(
             out.push(p.id);
             continue;
         }
-        let holders = Store::holders_of(&mut **tx, tenant_id, kind, id).await?;
+        let holders = Store::holders_of(tx, tenant_id, kind, id).await?;
         let current = match holders.iter().position(|p| p.left_at.is_none()) {
             Some(i) => holders.into_iter().nth(i),
             None => holders.into_iter().max_by_key(|p| p.left_at),
@@ -614,7 +615,7 @@ impl Store {
         }
         ids.sort_unstable();
         ids.dedup();
-        let people = Store::people_by_ids(&mut **tx, &ids).await?;
+        let people = Store::people_by_ids(tx, &ids).await?;
         Ok(Some(GroupView { wire, members, people }))
     }
 
@@ -756,7 +757,7 @@ impl Store {
         let mut ids: Vec<i64> = rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?;
         let more = ids.len() > page_size;
         ids.truncate(page_size);
-        let mut people = Store::people_by_ids(self.pool(), &ids).await?;
+        let mut people = self.people_with_ids(&ids).await?;
         people.sort_by_key(|p| p.id);
         Ok(Some(Page { next: more.then(|| ids.last().map(i64::to_string)).flatten(), items: people }))
     }
@@ -793,8 +794,8 @@ impl Store {
 
     /// Memberships of the given people overlapping `[from, to]`: (person, membership), by person
     /// and start day.
-    pub async fn memberships_between<'e, E: Executor<'e, Database = Any>>(
-        exec: E,
+    pub async fn memberships_between(
+        conn: &mut sqlx::AnyConnection,
         person_ids: &[i64],
         from: i32,
         to: i32,
@@ -802,28 +803,25 @@ impl Store {
         if person_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT person_id, from_day, to_day, group_id, need_punch FROM memberships WHERE person_id IN ({}) \
-             AND from_day <= $1 AND (to_day IS NULL OR to_day >= $2) ORDER BY person_id, from_day",
-            crate::bulk::id_list(person_ids)
-        )))
-        .bind(to)
-        .bind(from)
-        .fetch_all(exec)
+        let columns = ["person_id", "from_day", "to_day", "group_id", "need_punch"].map(Col::Value);
+        let rest = format!(
+            "FROM memberships WHERE person_id IN ({}) AND from_day <= $1 AND (to_day IS NULL OR to_day >= $2)",
+            bulk::id_list(person_ids)
+        );
+        let rows: Vec<(i64, i32, Option<i32>, i64, i64)> = bulk::json_rows(
+            conn,
+            &columns,
+            &rest,
+            "person_id, from_day",
+            &[Bind::Int(to.into()), Bind::Int(from.into())],
+        )
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    Membership {
-                        from_day: r.try_get(1)?,
-                        to_day: r.try_get(2)?,
-                        group_id: r.try_get(3)?,
-                        need_punch: r.try_get::<i64, _>(4)? != 0,
-                    },
-                ))
+        Ok(rows
+            .into_iter()
+            .map(|(person, from_day, to_day, group_id, need_punch)| {
+                (person, Membership { from_day, to_day, group_id, need_punch: need_punch != 0 })
             })
-            .collect()
+            .collect())
     }
 
     /// Members of a group on a day: (person, must punch), by person id.
@@ -1097,12 +1095,17 @@ mod tests {
         assert_eq!(Store::membership_on(store.pool(), p, TODAY).await.unwrap(), Some((g1, true)));
         assert_eq!(Store::membership_on(store.pool(), p, TOMORROW).await.unwrap(), Some((g2, true)));
         assert_eq!(Store::membership_on(store.pool(), q, 20220101).await.unwrap(), Some((g2, true)));
-        let ms: Vec<_> = Store::memberships_between(store.pool(), &[p], 20240101, 20241231)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect();
+        let ms: Vec<_> = Store::memberships_between(
+            &mut store.pool().acquire().await.expect("connection"),
+            &[p],
+            20240101,
+            20241231,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
         assert_eq!(ms.len(), 2);
         assert_eq!((ms[0].group_id, ms[0].to_day), (g1, Some(TODAY)));
         assert_eq!((ms[1].group_id, ms[1].from_day, ms[1].to_day), (g2, TOMORROW, None));

@@ -5,9 +5,11 @@
 //! a person *at an instant*: the one whose employment period `[employed_from, left_at)` contains
 //! it.
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use std::collections::HashMap;
 
+use sqlx::{Any, AnyConnection};
+
+use crate::bulk::{self, Bind, Col};
 use crate::ids::random_hex;
 use crate::{Error, Result, Store};
 
@@ -97,42 +99,66 @@ pub struct NewPerson {
     pub attrs: serde_json::Map<String, serde_json::Value>,
 }
 
-const COLUMNS: &str = "id, tenant_id, user_id, open_id, union_id, name, employee_no, join_time, employed_from, \
-                       left_at, attrs, results_rev";
+/// A `people` row in [`PERSON`] order, as [`bulk::json_rows`] returns it.
+#[derive(serde::Deserialize)]
+struct PersonRow(
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    serde_json::Map<String, serde_json::Value>,
+    i64,
+);
 
-fn person_from_row(r: &AnyRow) -> Result<Person> {
-    let attrs: String = r.try_get(10)?;
-    let attrs = match serde_json::from_str::<serde_json::Value>(&attrs) {
-        Ok(serde_json::Value::Object(m)) => m,
-        _ => return Err(Error::Corrupt(format!("people.attrs of {}", r.try_get::<i64, _>(0)?))),
-    };
-    Ok(Person {
-        id: r.try_get(0)?,
-        tenant_id: r.try_get(1)?,
-        user_id: r.try_get(2)?,
-        open_id: r.try_get(3)?,
-        union_id: r.try_get(4)?,
-        name: r.try_get(5)?,
-        employee_no: r.try_get(6)?,
-        join_time: r.try_get(7)?,
-        employed_from: r.try_get(8)?,
-        left_at: r.try_get(9)?,
-        attrs,
-        results_rev: r.try_get(11)?,
-    })
+/// The columns of [`PersonRow`].
+const PERSON: [Col<'static>; 12] = [
+    Col::Value("id"),
+    Col::Value("tenant_id"),
+    Col::Value("user_id"),
+    Col::Value("open_id"),
+    Col::Value("union_id"),
+    Col::Value("name"),
+    Col::Value("employee_no"),
+    Col::Value("join_time"),
+    Col::Value("employed_from"),
+    Col::Value("left_at"),
+    Col::Json("attrs"),
+    Col::Value("results_rev"),
+];
+
+/// People `WHERE <filter>` (`$1…` bound to `binds`), oldest first.
+async fn people_where(conn: &mut AnyConnection, filter: &str, binds: &[Bind<'_>]) -> Result<Vec<Person>> {
+    let rows: Vec<PersonRow> =
+        bulk::json_rows(conn, &PERSON, &format!("FROM people WHERE {filter}"), "created_at, id", binds).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Person {
+            id: r.0,
+            tenant_id: r.1,
+            user_id: r.2,
+            open_id: r.3,
+            union_id: r.4,
+            name: r.5,
+            employee_no: r.6,
+            join_time: r.7,
+            employed_from: r.8,
+            left_at: r.9,
+            attrs: r.10,
+            results_rev: r.11,
+        })
+        .collect())
 }
 
 /// Every holder of an id, oldest first.
-async fn holders<'e, E: Executor<'e, Database = Any>>(
-    exec: E,
-    tenant_id: i64,
-    kind: IdKind,
-    id: &str,
-) -> Result<Vec<Person>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM people WHERE tenant_id = $1 AND {} = $2 ORDER BY created_at, id", kind.column());
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).bind(id).fetch_all(exec).await?;
-    rows.iter().map(person_from_row).collect()
+async fn holders(conn: &mut AnyConnection, tenant_id: i64, kind: IdKind, id: &str) -> Result<Vec<Person>> {
+    let filter = format!("tenant_id = $1 AND {} = $2", kind.column());
+    people_where(conn, &filter, &[Bind::Int(tenant_id), Bind::Text(id)]).await
 }
 
 /// Picks from `holders` (oldest first) the active person, else the one who left last.
@@ -176,7 +202,7 @@ impl Store {
             checks.push((IdKind::EmployeeNo, "employee_no", no.clone()));
         }
         for (kind, field, value) in checks {
-            for p in holders(&mut **tx, tenant_id, kind, &value).await? {
+            for p in holders(tx, tenant_id, kind, &value).await? {
                 match p.left_at {
                     None => return Err(Error::Conflict { field, value }),
                     Some(left) => previous_left = previous_left.max(Some(left)),
@@ -226,7 +252,8 @@ impl Store {
 
     /// The person an id names now: the employed holder, else the one who left last.
     pub async fn person_current(&self, tenant_id: i64, kind: IdKind, id: &str) -> Result<Option<Person>> {
-        Ok(current(holders(self.pool(), tenant_id, kind, id).await?))
+        let mut conn = self.pool().acquire().await?;
+        Ok(current(holders(&mut conn, tenant_id, kind, id).await?))
     }
 
     /// For each id, every person it has named, oldest first (`include_terminated_user=true`), or
@@ -237,9 +264,9 @@ impl Store {
         kind: IdKind,
         ids: &[String],
         include_terminated: bool,
-    ) -> Result<std::collections::HashMap<String, Vec<Person>>> {
+    ) -> Result<HashMap<String, Vec<Person>>> {
         let mut conn = self.pool().acquire().await?;
-        let all = Store::holders_of_many(&mut conn, self.backend(), tenant_id, kind, ids).await?;
+        let all = Store::holders_of_many(&mut conn, tenant_id, kind, ids).await?;
         Ok(all
             .into_iter()
             .map(|(id, holders)| {
@@ -248,71 +275,53 @@ impl Store {
             .collect())
     }
 
-    /// The person an id named at instant `t`, if any.
-    pub async fn person_at<'e, E: Executor<'e, Database = Any>>(
-        exec: E,
-        tenant_id: i64,
-        kind: IdKind,
-        id: &str,
-        t: i64,
-    ) -> Result<Option<Person>> {
-        Ok(holders(exec, tenant_id, kind, id).await?.into_iter().find(|p| p.employed_at(t)))
-    }
-
     /// Every holder of an id (for resolving many instants against one id).
-    pub async fn holders_of<'e, E: Executor<'e, Database = Any>>(
-        exec: E,
-        tenant_id: i64,
-        kind: IdKind,
-        id: &str,
-    ) -> Result<Vec<Person>> {
-        holders(exec, tenant_id, kind, id).await
+    pub async fn holders_of(conn: &mut AnyConnection, tenant_id: i64, kind: IdKind, id: &str) -> Result<Vec<Person>> {
+        holders(conn, tenant_id, kind, id).await
     }
 
     /// Every holder of each of `ids`, oldest first: id → holders (ids nobody holds are absent).
     pub async fn holders_of_many(
-        conn: &mut sqlx::AnyConnection,
-        backend: crate::Backend,
+        conn: &mut AnyConnection,
         tenant_id: i64,
         kind: IdKind,
         ids: &[String],
-    ) -> Result<std::collections::HashMap<String, Vec<Person>>> {
-        let mut out: std::collections::HashMap<String, Vec<Person>> = std::collections::HashMap::new();
-        let column = kind.column();
-        for chunk in ids.chunks(crate::bulk::rows_per_statement(1) - 1) {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM people WHERE tenant_id = {} AND {column} IN ({}) ORDER BY created_at, id",
-                crate::bulk::params(backend, 1, 1),
-                crate::bulk::params(backend, 2, chunk.len())
+    ) -> Result<HashMap<String, Vec<Person>>> {
+        let backend = bulk::backend_of(conn);
+        let mut out: HashMap<String, Vec<Person>> = HashMap::new();
+        for chunk in ids.chunks(bulk::rows_per_statement(1) - 1) {
+            let filter = format!(
+                "tenant_id = {} AND {} IN ({})",
+                bulk::params(backend, 1, 1),
+                kind.column(),
+                bulk::params(backend, 2, chunk.len())
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant_id).persistent(false);
-            for id in chunk {
-                q = q.bind(id.as_str());
-            }
-            for row in q.fetch_all(&mut *conn).await?.iter() {
-                let person = person_from_row(row)?;
+            let binds: Vec<Bind<'_>> =
+                std::iter::once(Bind::Int(tenant_id)).chain(chunk.iter().map(|id| Bind::Text(id))).collect();
+            for person in people_where(conn, &filter, &binds).await? {
                 out.entry(person.id_of(kind).to_owned()).or_default().push(person);
             }
         }
         Ok(out)
     }
 
-    /// People by internal id.
-    pub async fn people_by_ids<'e, E: Executor<'e, Database = Any>>(exec: E, ids: &[i64]) -> Result<Vec<Person>> {
+    /// People by internal id, oldest first, as committed.
+    pub async fn people_with_ids(&self, ids: &[i64]) -> Result<Vec<Person>> {
+        Store::people_by_ids(&mut *self.pool().acquire().await?, ids).await
+    }
+
+    /// People by internal id, oldest first.
+    pub async fn people_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Person>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM people WHERE id IN ({list})")))
-            .fetch_all(exec)
-            .await?;
-        rows.iter().map(person_from_row).collect()
+        people_where(conn, &format!("id IN ({})", bulk::id_list(ids)), &[]).await
     }
 
     /// Records that the person an id names now has left at `now`; their data is kept.
     pub async fn terminate_person(&self, tenant_id: i64, kind: IdKind, id: &str, now: i64) -> Result<Person> {
         let mut w = self.write().await?;
-        let person = holders(&mut *w.tx, tenant_id, kind, id)
+        let person = holders(&mut w.tx, tenant_id, kind, id)
             .await?
             .into_iter()
             .find(|p| p.left_at.is_none())

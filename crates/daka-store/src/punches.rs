@@ -9,7 +9,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::bulk::{self, Bind, Col};
 use crate::events::{NewEvent, USER_FLOW_CREATED};
 use crate::people::{IdKind, Person};
-use crate::{Backend, Error, Result, Store};
+use crate::{Error, Result, Store};
 
 /// Feishu flow `type` of a punch created by an approved remedy (用户补卡).
 pub const TYPE_REMEDY: i32 = 2;
@@ -224,14 +224,8 @@ const ROW: [Col<'static>; 19] = [
 ];
 
 /// Punches `WHERE <filter>` (`$1…` bound to `binds`), by check time then record id.
-async fn select_punches(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    filter: &str,
-    binds: &[Bind<'_>],
-) -> Result<Vec<Punch>> {
-    let rows: Vec<PunchRow> =
-        bulk::json_rows(conn, backend, &ROW, &format!("FROM punches WHERE {filter}"), binds).await?;
+async fn select_punches(conn: &mut AnyConnection, filter: &str, binds: &[Bind<'_>]) -> Result<Vec<Punch>> {
+    let rows: Vec<PunchRow> = bulk::json_rows(conn, &ROW, &format!("FROM punches WHERE {filter}"), "", binds).await?;
     let mut punches: Vec<Punch> = rows.into_iter().map(Punch::from).collect();
     punches.sort_by_key(|p| (p.check_time, p.record_id));
     Ok(punches)
@@ -310,7 +304,7 @@ impl Store {
         let mut ids: Vec<String> = records.iter().flat_map(|r| [r.user_id.clone(), r.creator_id.clone()]).collect();
         ids.sort_unstable();
         ids.dedup();
-        let holders = Store::holders_of_many(&mut w.tx, self.backend(), tenant_id, kind, &ids).await?;
+        let holders = Store::holders_of_many(&mut w.tx, tenant_id, kind, &ids).await?;
         let mut keys: Vec<String> =
             records.iter().filter_map(|r| r.idempotent_id.clone().filter(|k| !k.is_empty())).collect();
         keys.sort_unstable();
@@ -407,7 +401,7 @@ impl Store {
         for chunk in punches.chunks(bulk::rows_per_statement(WIDTH)) {
             let sql = format!(
                 "INSERT INTO punches ({columns}, created_at) VALUES {} \
-                 ON CONFLICT (tenant_id, idempotent_id) DO NOTHING RETURNING record_id",
+                 ON CONFLICT (tenant_id, idempotent_id) DO NOTHING",
                 bulk::values(self.backend(), chunk.len(), WIDTH)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -434,9 +428,22 @@ impl Store {
                     .bind(i64::from(p.imported))
                     .bind(now);
             }
-            for row in q.fetch_all(&mut **tx).await? {
-                inserted.insert(row.try_get::<i64, _>(0)?);
+            let ids = chunk.iter().map(|p| p.record_id);
+            if usize::try_from(q.execute(&mut **tx).await?.rows_affected()).ok() == Some(chunk.len()) {
+                inserted.extend(ids);
+                continue;
             }
+            // Some keys were taken: the fresh record ids that are now stored are the new ones.
+            let list = bulk::id_list(&ids.collect::<Vec<_>>());
+            let stored: Vec<(i64,)> = bulk::json_rows(
+                tx,
+                &[Col::Value("record_id")],
+                &format!("FROM punches WHERE record_id IN ({list})"),
+                "",
+                &[],
+            )
+            .await?;
+            inserted.extend(stored.into_iter().map(|(id,)| id));
         }
         Ok(inserted)
     }
@@ -458,17 +465,13 @@ impl Store {
             );
             let mut binds = vec![Bind::Int(tenant_id)];
             binds.extend(chunk.iter().map(|k| Bind::Text(k)));
-            punches.extend(select_punches(tx, self.backend(), &filter, &binds).await?);
+            punches.extend(select_punches(tx, &filter, &binds).await?);
         }
-        let views = self.views(&mut **tx, punches).await?;
+        let views = self.views(tx, punches).await?;
         Ok(views.into_iter().filter_map(|v| Some((v.punch.idempotent_id.clone()?, v))).collect())
     }
 
-    async fn views<'e, E: sqlx::Executor<'e, Database = Any>>(
-        &self,
-        exec: E,
-        punches: Vec<Punch>,
-    ) -> Result<Vec<PunchView>> {
+    async fn views(&self, conn: &mut AnyConnection, punches: Vec<Punch>) -> Result<Vec<PunchView>> {
         if punches.is_empty() {
             return Ok(Vec::new());
         }
@@ -476,7 +479,7 @@ impl Store {
         ids.sort_unstable();
         ids.dedup();
         let people: HashMap<i64, Arc<Person>> =
-            Store::people_by_ids(exec, &ids).await?.into_iter().map(|p| (p.id, Arc::new(p))).collect();
+            Store::people_by_ids(conn, &ids).await?.into_iter().map(|p| (p.id, Arc::new(p))).collect();
         let find = |id: i64| people.get(&id).cloned().ok_or_else(|| Error::Corrupt(format!("person {id}")));
         punches
             .into_iter()
@@ -516,7 +519,7 @@ impl Store {
         }
         let filter = format!("person_id IN ({}) AND check_time >= $1 AND check_time <= $2", bulk::id_list(person_ids));
         let mut conn = self.pool().acquire().await?;
-        select_punches(&mut conn, self.backend(), &filter, &[Bind::Int(from), Bind::Int(to)]).await
+        select_punches(&mut conn, &filter, &[Bind::Int(from), Bind::Int(to)]).await
     }
 
     /// Deletes imported punches by record id and recomputes the days they counted for. Returns
@@ -588,8 +591,8 @@ impl Store {
         }
         let filter = format!("tenant_id = $1 AND record_id IN ({})", bulk::id_list(record_ids));
         let mut conn = self.pool().acquire().await?;
-        let punches = select_punches(&mut conn, self.backend(), &filter, &[Bind::Int(tenant_id)]).await?;
-        self.views(&mut *conn, punches).await
+        let punches = select_punches(&mut conn, &filter, &[Bind::Int(tenant_id)]).await?;
+        self.views(&mut conn, punches).await
     }
 }
 

@@ -627,7 +627,7 @@ impl Store {
         }
         let mut punch_record_id = remedy.punch_record_id;
         let mut touched: Vec<(i64, i64)> = Vec::new();
-        let person = Store::people_by_ids(&mut *w.tx, &[remedy.person_id])
+        let person = Store::people_by_ids(&mut w.tx, &[remedy.person_id])
             .await?
             .pop()
             .ok_or_else(|| Error::Corrupt(format!("person {}", remedy.person_id)))?;

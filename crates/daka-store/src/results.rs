@@ -286,9 +286,9 @@ impl Store {
         // Before reading anything: another process recomputing the same people waits here, then
         // reads what this transaction committed (no lost update, no duplicate result event).
         self.lock_people(tx, &ids).await?;
-        let mut people = Store::people_by_ids(&mut **tx, &ids).await?;
+        let mut people = Store::people_by_ids(tx, &ids).await?;
         people.sort_by_key(|p| p.id);
-        let stored = stored_in(tx, self.backend(), &ranges).await?;
+        let stored = stored_in(tx, &ranges).await?;
         let jobs = jobs_for(&people, &affected, &stored, now, cause)?;
         let evaluated = evaluate_many(tx, resolver, &jobs, now).await?;
         let changes = changes(&evaluated, &stored, &people, tenant_id, cause, || self.next_id())?;
@@ -343,7 +343,7 @@ impl Store {
         let limit = last_stored_day(now);
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let mut conn = self.pool().acquire().await?;
-        let mut stored = stored_in(&mut conn, self.backend(), &same_range(&ids, from, to)).await?;
+        let mut stored = stored_in(&mut conn, &same_range(&ids, from, to)).await?;
         let mut due: Vec<(i64, i32, i32)> = Vec::new();
         for person in people {
             let mine = stored.get(&person.id);
@@ -371,7 +371,7 @@ impl Store {
             self.recompute_with(&mut w.tx, tenant_id, &due, now, Cause::Time).await?;
             w.commit().await?;
             let mut conn = self.pool().acquire().await?;
-            stored = stored_in(&mut conn, self.backend(), &same_range(&ids, from, to)).await?;
+            stored = stored_in(&mut conn, &same_range(&ids, from, to)).await?;
         }
         let mut out: HashMap<i64, Vec<DayResult>> = HashMap::with_capacity(people.len());
         for person in people {
@@ -596,7 +596,7 @@ fn same_range(ids: &[i64], from: i32, to: i32) -> Vec<(i64, i64, i64)> {
 }
 
 /// Stored results within each `(person, from, to)` day range: person → day → (result, changes_at).
-async fn stored_in(conn: &mut AnyConnection, backend: Backend, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
+async fn stored_in(conn: &mut AnyConnection, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
     type Row = (i64, i32, i64, String, String, String, Vec<PairOutcome>, Option<i64>);
     let columns = [
         Col::Value("person_id"),
@@ -611,7 +611,7 @@ async fn stored_in(conn: &mut AnyConnection, backend: Backend, ranges: &[(i64, i
     let mut out: StoredDays = HashMap::new();
     for chunk in bulk::merge_ranges(ranges.to_vec()).chunks(bulk::MAX_RANGES) {
         let rest = bulk::from_ranges("results", "person_id", "day", chunk);
-        let rows: Vec<Row> = bulk::json_rows(conn, backend, &columns, &rest, &[]).await?;
+        let rows: Vec<Row> = bulk::json_rows(conn, &columns, &rest, "", &[]).await?;
         for (person_id, day, result_id, group_id, shift_id, time_zone, records, changes_at) in rows {
             let stored = Stored { result_id, time_zone, group_id, shift_id, records };
             out.entry(person_id).or_default().insert(day, (stored, changes_at));

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{Any, Executor, Row, Transaction};
 
+use crate::bulk::{self, Bind, Col};
 use crate::groups::SCHEDULING;
 use crate::people::{IdKind, Person};
 use crate::shifts::{add_days, encode_json, today_in, zone, RuleError, RuleResult, REST_SHIFT_ID};
@@ -109,8 +110,8 @@ impl Store {
     }
 
     /// Schedule entries of the given people with `from <= day <= to`, by person and day.
-    pub async fn schedules_between<'e, E: Executor<'e, Database = Any>>(
-        exec: E,
+    pub async fn schedules_between(
+        conn: &mut sqlx::AnyConnection,
         person_ids: &[i64],
         from: i32,
         to: i32,
@@ -118,24 +119,23 @@ impl Store {
         if person_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = person_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT person_id, day, group_id, shift_id, temp_pairs FROM schedules \
-             WHERE person_id IN ({list}) AND day >= $1 AND day <= $2 ORDER BY person_id, day"
-        )))
-        .bind(from)
-        .bind(to)
-        .fetch_all(exec)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ScheduledDay {
-                    person_id: r.try_get(0)?,
-                    day: r.try_get(1)?,
-                    entry: entry_from(r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)?,
-                })
+        let columns = ["person_id", "day", "group_id", "shift_id", "temp_pairs"].map(Col::Value);
+        let rest =
+            format!("FROM schedules WHERE person_id IN ({}) AND day >= $1 AND day <= $2", bulk::id_list(person_ids));
+        let rows: Vec<(i64, i32, i64, i64, Option<String>)> =
+            bulk::json_rows(conn, &columns, &rest, "person_id, day", &[Bind::Int(from.into()), Bind::Int(to.into())])
+                .await?;
+        rows.into_iter()
+            .map(|(person_id, day, group_id, shift_id, temp)| {
+                Ok(ScheduledDay { person_id, day, entry: entry_from(group_id, shift_id, temp)? })
             })
             .collect()
+    }
+
+    /// Schedule entries of the given people with `from <= day <= to`, by person and day, as
+    /// committed.
+    pub async fn schedules_of(&self, person_ids: &[i64], from: i32, to: i32) -> Result<Vec<ScheduledDay>> {
+        Store::schedules_between(&mut *self.pool().acquire().await?, person_ids, from, to).await
     }
 
     /// Creates, changes or clears schedule entries. Every group must be a live scheduling group
@@ -275,7 +275,7 @@ impl Store {
         cache: &mut HashMap<String, Option<Person>>,
     ) -> Result<Option<Person>> {
         if !cache.contains_key(user_id) {
-            let holders = Store::holders_of(&mut **tx, tenant_id, kind, user_id).await?;
+            let holders = Store::holders_of(tx, tenant_id, kind, user_id).await?;
             let current = match holders.iter().position(|p| p.left_at.is_none()) {
                 Some(i) => holders.into_iter().nth(i),
                 None => holders.into_iter().max_by_key(|p| p.left_at),

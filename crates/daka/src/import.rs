@@ -463,8 +463,7 @@ impl Importer<'_> {
             return Ok(());
         }
         let mut conn = self.store.pool().acquire().await?;
-        let mut found =
-            Store::holders_of_many(&mut conn, self.store.backend(), self.tenant_id, self.id.kind(), &missing).await?;
+        let mut found = Store::holders_of_many(&mut conn, self.tenant_id, self.id.kind(), &missing).await?;
         for id in missing {
             let holders = found.remove(&id).unwrap_or_default();
             self.holders.insert(id, holders);
@@ -483,7 +482,9 @@ impl Importer<'_> {
             return self.reject_row(&row, reason);
         };
         if !self.holders.contains_key(&person_id) {
-            let found = Store::holders_of(self.store.pool(), self.tenant_id, self.id.kind(), &person_id).await?;
+            let found =
+                Store::holders_of(&mut *self.store.pool().acquire().await?, self.tenant_id, self.id.kind(), &person_id)
+                    .await?;
             self.holders.insert(person_id.clone(), found);
         }
         let holders = &self.holders[&person_id];

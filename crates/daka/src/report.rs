@@ -193,7 +193,7 @@ async fn people(store: &Store, tenant_id: i64, group: Option<i64>, from: i32, to
     };
     let mut people = Vec::new();
     for chunk in ids.chunks(500) {
-        people.extend(Store::people_by_ids(store.pool(), chunk).await?);
+        people.extend(store.people_with_ids(chunk).await?);
     }
     people.retain(|p| p.tenant_id == tenant_id);
     people.sort_by(|a, b| {

@@ -140,7 +140,7 @@ pub async fn query(
     }
     let people = super::known_people(&state, caller.tenant_id, kind, &ids, false).await?;
     let person_ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    let rows = daka_store::Store::schedules_between(state.store.pool(), &person_ids, from, to).await?;
+    let rows = state.store.schedules_of(&person_ids, from, to).await?;
     let user_daily_shifts = rows
         .iter()
         .filter_map(|r| {

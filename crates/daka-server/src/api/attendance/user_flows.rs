@@ -160,7 +160,7 @@ pub async fn query(
     let punches = state.store.punches_of(&person_ids, from, to).await?;
     let mut named: HashMap<i64, Arc<Person>> = people.into_iter().map(|p| (p.id, Arc::new(p))).collect();
     let creators: Vec<i64> = punches.iter().map(|p| p.creator_id).filter(|c| !named.contains_key(c)).collect();
-    for creator in daka_store::Store::people_by_ids(state.store.pool(), &creators).await? {
+    for creator in state.store.people_with_ids(&creators).await? {
         named.insert(creator.id, Arc::new(creator));
     }
     let mut results = Vec::with_capacity(punches.len());
