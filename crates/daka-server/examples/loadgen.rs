@@ -1,7 +1,8 @@
 //! A bounded HTTP load generator for daka's latency figures (docs/BENCHMARKS.md).
 //!
 //! Starts the real server in-process on 127.0.0.1 over a fresh SQLite file, sets up 50 people
-//! in a fixed 9:00–18:00 group through the API, then times, one request at a time:
+//! in a fixed 9:00–18:00 group through the API (with `daka serve`'s background checkpoints of
+//! the write-ahead log), then times, one request at a time:
 //! `user_flows/batch_create` of 50 punches (with recompute and event records) and
 //! `user_tasks/query` for 50 people × 31 days. Run it with
 //! `cargo run --release -p daka-server --example loadgen [-- REQUESTS]`.
@@ -174,6 +175,7 @@ async fn main() {
     let mut stores = Vec::new();
     let mut stops = Vec::new();
     let mut handles = Vec::new();
+    let mut checkpointers = Vec::new();
     let mut bases = Vec::new();
     for _ in 0..o.servers {
         let store = Store::open(&url).await.expect("store");
@@ -183,6 +185,7 @@ async fn main() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         bases.push(format!("http://{}", listener.local_addr().expect("addr")));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        checkpointers.push(daka_server::spawn_checkpointer(store.clone(), daka_server::CHECKPOINT_INTERVAL));
         handles.push(tokio::spawn(daka_server::serve(listener, daka_server::app(state), async {
             let _ = stopped.await;
         })));
@@ -280,6 +283,9 @@ async fn main() {
     }
     for h in handles {
         let _ = h.await;
+    }
+    for c in checkpointers {
+        c.abort();
     }
     for store in &stores {
         store.close().await;

@@ -60,6 +60,15 @@ async fn allocate_node(pool: &AnyPool) -> Result<i64> {
     Ok(id.rem_euclid(1024))
 }
 
+/// The write-ahead log after a [`Store::checkpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalProgress {
+    /// Frames in the log.
+    pub frames: i64,
+    /// Frames copied into the database file.
+    pub checkpointed: i64,
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and applies pending
     /// migrations.
@@ -82,13 +91,15 @@ impl Store {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
-                        // A 64 MiB page cache and checkpoints every 64 MiB of WAL: bulk writes
-                        // touch index pages all over the file (random idempotency keys and
-                        // event ids), and SQLite's 2 MiB default cache made an import of a few
-                        // hundred megabytes write gigabytes.
+                        // A 64 MiB page cache: bulk writes touch index pages all over the file
+                        // (random idempotency keys and event ids), and SQLite's 2 MiB default
+                        // cache made an import of a few hundred megabytes write gigabytes. A
+                        // committing connection checkpoints only past 256 MiB of WAL, a safety
+                        // net: `daka serve` checkpoints in the background (`Store::checkpoint`),
+                        // so no request pays for copying the WAL into the database.
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
+                         PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 65536;",
                     )
                     .await?;
                     Ok(())
@@ -154,6 +165,18 @@ impl Store {
             .await?;
         }
         Ok(())
+    }
+
+    /// Copies committed pages from SQLite's write-ahead log into the database file without
+    /// waiting for readers or writers (`wal_checkpoint(PASSIVE)`), so the log is reused from its
+    /// start once everything is copied. Returns the log's frames and how many of them are now in
+    /// the database; `None` on PostgreSQL, which needs nothing of the kind.
+    pub async fn checkpoint(&self) -> Result<Option<WalProgress>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.pool).await?;
+        Ok(Some(WalProgress { frames: row.try_get(1)?, checkpointed: row.try_get(2)? }))
     }
 
     /// Closes every connection (after in-flight transactions finish).

@@ -26,5 +26,5 @@ pub mod schedules;
 pub mod shifts;
 pub mod subscriptions;
 
-pub use db::{Backend, Store, WriteTx};
+pub use db::{Backend, Store, WalProgress, WriteTx};
 pub use error::{Error, Result};

@@ -266,3 +266,31 @@ async fn concurrent_imports_of_the_same_keys_in_any_order_both_succeed_and_store
         assert_eq!(distinct.len(), 200, "round {round}: each key stored once");
     }
 }
+
+#[tokio::test]
+async fn commits_leave_the_write_ahead_log_to_checkpoint_which_copies_all_of_it() {
+    let (_dir, store) = store().await;
+    let (tenant, _, _) = office(&store, "Ann", MON - 86_400, MON - 86_400).await;
+    let import = |day: i64| {
+        let punches = vec![punch("u1", MON + day * 86_400 + 9 * HOUR), punch("u1", MON + day * 86_400 + 18 * HOUR)];
+        store.import_punches(tenant, IdKind::UserId, punches, MON + 30 * 86_400)
+    };
+    let Some(first) = store.checkpoint().await.expect("checkpoint") else {
+        // PostgreSQL has no write-ahead log of daka's to checkpoint.
+        assert_eq!(store.backend(), daka_store::Backend::Postgres);
+        return;
+    };
+    assert_eq!(first.checkpointed, first.frames, "no reader or writer holds frames back");
+    for day in 0..5 {
+        import(day).await.expect("import");
+    }
+    // Commits did not copy the log into the database themselves: it holds every frame since.
+    let grown = store.checkpoint().await.expect("checkpoint").expect("SQLite");
+    assert!(grown.frames > 0, "{grown:?}");
+    assert_eq!(grown.checkpointed, grown.frames, "a passive checkpoint with nobody reading copies everything");
+    // Once everything is copied, the next commit writes the log from its start again.
+    import(5).await.expect("import");
+    let restarted = store.checkpoint().await.expect("checkpoint").expect("SQLite");
+    assert!(0 < restarted.frames && restarted.frames < grown.frames, "{restarted:?} after {grown:?}");
+    assert_eq!(restarted.checkpointed, restarted.frames);
+}

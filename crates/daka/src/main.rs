@@ -249,6 +249,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
         std::time::Duration::from_secs(args.sweep_interval.max(1)),
         retention,
     );
+    let checkpointer = daka_server::spawn_checkpointer(store.clone(), daka_server::CHECKPOINT_INTERVAL);
     let event_worker = events.spawn_worker();
     let router = daka_server::app(state).merge(events.router());
     daka_server::serve(listener, router, async {
@@ -258,6 +259,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
     .await;
     event_worker.abort();
     sweeper.abort();
+    checkpointer.abort();
     store.close().await;
     tracing::info!("daka stopped");
     Ok(())
