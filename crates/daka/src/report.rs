@@ -39,9 +39,9 @@ pub struct ReportArgs {
     /// Last day, YYYYMMDD.
     #[arg(long)]
     pub to: i32,
-    /// Only members of this attendance group (on any day of the range).
-    #[arg(long)]
-    pub group: Option<i64>,
+    /// Only members of this attendance group (on any day of the range): its id, or its name.
+    #[arg(long, value_name = "ID|NAME")]
+    pub group: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ReportFormat,
@@ -177,6 +177,22 @@ fn days(from: i32, to: i32) -> Vec<i32> {
         d = add_days(d, 1);
     }
     out
+}
+
+/// The group `--group` names: the live group with that name, else the group (live or deleted:
+/// its past members are reported) with that id.
+async fn group_named(store: &Store, tenant_id: i64, given: &str) -> Result<i64> {
+    let named = store.search_groups(tenant_id, given, true).await?;
+    match named.as_slice() {
+        [one] => return Ok(one.group_id.parse()?),
+        [] => {}
+        several => bail!(
+            "{} attendance groups are named {given:?} (ids {}): give the id",
+            several.len(),
+            several.iter().map(|g| g.group_id.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+    given.parse::<i64>().map_err(|_| anyhow::anyhow!("no attendance group is named {given:?}"))
 }
 
 /// The people of the report: a group's members over the range, or everybody in the tenant.
@@ -448,7 +464,11 @@ pub async fn run(store: &Store, args: ReportArgs) -> Result<()> {
         Some(t) => store.tenant(t).await?,
         None => store.tenants().await?.into_iter().next().context("no tenant yet")?,
     };
-    let people = people(store, tenant.id, args.group, args.from, args.to).await?;
+    let group = match &args.group {
+        Some(g) => Some(group_named(store, tenant.id, g).await?),
+        None => None,
+    };
+    let people = people(store, tenant.id, group, args.from, args.to).await?;
     let (rows, zones) = rows(store, &people, args.from, args.to, now_at).await?;
     match args.format {
         ReportFormat::Xlsx => {

@@ -245,6 +245,29 @@ async fn demo_report_matches_store_results() {
     let bytes = std::fs::read(&xlsx).expect("xlsx written");
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
 
+    // --group takes the group's name: the demo's office has 25 of the 50.
+    let office = daka(
+        dir,
+        &["report", "--from", from, "--to", to, "--format", "json", "--now", NOW, "--group", "Office (demo)"],
+    );
+    let office: serde_json::Value = serde_json::from_str(&office).expect("report json");
+    let office = office["people"].as_array().expect("people");
+    assert_eq!(office.len(), 25);
+    let group_id = store_group_id(dir, "Office (demo)").await;
+    let by_id =
+        daka(dir, &["report", "--from", from, "--to", to, "--format", "json", "--now", NOW, "--group", &group_id]);
+    let by_id: serde_json::Value = serde_json::from_str(&by_id).expect("report json");
+    assert_eq!(by_id["people"].as_array().expect("people"), office, "by name and by id: the same report");
+    let unknown = Command::new(env!("CARGO_BIN_EXE_daka"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["report", "--from", from, "--to", to, "--group", "Nowhere"])
+        .env_remove("DAKA_DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no attendance group is named \"Nowhere\""));
+
     // The demo refuses to be seeded twice.
     let again = Command::new(env!("CARGO_BIN_EXE_daka"))
         .arg("--data-dir")
@@ -253,4 +276,13 @@ async fn demo_report_matches_store_results() {
         .output()
         .expect("run");
     assert!(!again.status.success());
+}
+
+/// The id of the live group named `name` in the data directory's first tenant.
+async fn store_group_id(dir: &Path, name: &str) -> String {
+    let store = open(dir).await;
+    let tenant = store.tenants().await.expect("tenants")[0].id;
+    let found = store.search_groups(tenant, name, true).await.expect("search");
+    store.close().await;
+    found.into_iter().next().expect("group").group_id
 }
