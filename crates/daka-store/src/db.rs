@@ -94,12 +94,12 @@ impl Store {
                         // A 64 MiB page cache: bulk writes touch index pages all over the file
                         // (random idempotency keys and event ids), and SQLite's 2 MiB default
                         // cache made an import of a few hundred megabytes write gigabytes. A
-                        // committing connection checkpoints only past 256 MiB of WAL, a safety
-                        // net: `daka serve` checkpoints in the background (`Store::checkpoint`),
-                        // so no request pays for copying the WAL into the database.
+                        // committing connection checkpoints only past 64 MiB of WAL, a safety
+                        // net: `daka serve` checkpoints in the background (`Store::checkpoint`)
+                        // long before, so no request pays for copying the WAL into the database.
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 65536;",
+                         PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
                     )
                     .await?;
                     Ok(())
@@ -167,16 +167,24 @@ impl Store {
         Ok(())
     }
 
-    /// Copies committed pages from SQLite's write-ahead log into the database file without
-    /// waiting for readers or writers (`wal_checkpoint(PASSIVE)`), so the log is reused from its
-    /// start once everything is copied. Returns the log's frames and how many of them are now in
-    /// the database; `None` on PostgreSQL, which needs nothing of the kind.
+    /// Copies committed pages from SQLite's write-ahead log into the database file
+    /// (`wal_checkpoint(PASSIVE)`, which waits for no reader or writer), then once more with
+    /// this process's writers held back (the write gate) for the few commits made meanwhile:
+    /// with everything copied and no writer in between, the next writer starts the log again
+    /// from its beginning, so the log stays small under a steady stream of writes too. Returns
+    /// the log's frames and how many of them are now in the database; `None` on PostgreSQL,
+    /// which needs nothing of the kind.
     pub async fn checkpoint(&self) -> Result<Option<WalProgress>> {
         if self.backend != Backend::Sqlite {
             return Ok(None);
         }
-        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.pool).await?;
-        Ok(Some(WalProgress { frames: row.try_get(1)?, checkpointed: row.try_get(2)? }))
+        let passive = || async {
+            let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.pool).await?;
+            Ok::<_, crate::Error>(WalProgress { frames: row.try_get(1)?, checkpointed: row.try_get(2)? })
+        };
+        passive().await?;
+        let _gate = self.write_gate.lock().await;
+        Ok(Some(passive().await?))
     }
 
     /// Closes every connection (after in-flight transactions finish).
