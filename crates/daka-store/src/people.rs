@@ -132,13 +132,9 @@ const PERSON: [Col<'static>; 12] = [
     Col::Value("results_rev"),
 ];
 
-/// People `WHERE <filter>` (`$1…` bound to `binds`), oldest first.
-async fn people_where(conn: &mut AnyConnection, filter: &str, binds: &[Bind<'_>]) -> Result<Vec<Person>> {
-    let rows: Vec<PersonRow> =
-        bulk::json_rows(conn, &PERSON, &format!("FROM people WHERE {filter}"), "created_at, id", binds).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Person {
+impl From<PersonRow> for Person {
+    fn from(r: PersonRow) -> Self {
+        Person {
             id: r.0,
             tenant_id: r.1,
             user_id: r.2,
@@ -151,14 +147,15 @@ async fn people_where(conn: &mut AnyConnection, filter: &str, binds: &[Bind<'_>]
             left_at: r.9,
             attrs: r.10,
             results_rev: r.11,
-        })
-        .collect())
+        }
+    }
 }
 
-/// Every holder of an id, oldest first.
-async fn holders(conn: &mut AnyConnection, tenant_id: i64, kind: IdKind, id: &str) -> Result<Vec<Person>> {
-    let filter = format!("tenant_id = $1 AND {} = $2", kind.column());
-    people_where(conn, &filter, &[Bind::Int(tenant_id), Bind::Text(id)]).await
+/// People `WHERE <filter>` (`$1…` bound to `binds`), oldest first.
+async fn people_where(conn: &mut AnyConnection, filter: &str, binds: &[Bind<'_>]) -> Result<Vec<Person>> {
+    let rows: Vec<PersonRow> =
+        bulk::json_rows(conn, &PERSON, &format!("FROM people WHERE {filter}"), "created_at, id", binds).await?;
+    Ok(rows.into_iter().map(Person::from).collect())
 }
 
 /// Picks from `holders` (oldest first) the active person, else the one who left last.
@@ -202,7 +199,7 @@ impl Store {
             checks.push((IdKind::EmployeeNo, "employee_no", no.clone()));
         }
         for (kind, field, value) in checks {
-            for p in holders(tx, tenant_id, kind, &value).await? {
+            for p in Store::holders_of(tx, tenant_id, kind, &value).await? {
                 match p.left_at {
                     None => return Err(Error::Conflict { field, value }),
                     Some(left) => previous_left = previous_left.max(Some(left)),
@@ -253,7 +250,7 @@ impl Store {
     /// The person an id names now: the employed holder, else the one who left last.
     pub async fn person_current(&self, tenant_id: i64, kind: IdKind, id: &str) -> Result<Option<Person>> {
         let mut conn = self.pool().acquire().await?;
-        Ok(current(holders(&mut conn, tenant_id, kind, id).await?))
+        Ok(current(Store::holders_of(&mut conn, tenant_id, kind, id).await?))
     }
 
     /// For each id, every person it has named, oldest first (`include_terminated_user=true`), or
@@ -275,9 +272,10 @@ impl Store {
             .collect())
     }
 
-    /// Every holder of an id (for resolving many instants against one id).
+    /// Every holder of an id, oldest first.
     pub async fn holders_of(conn: &mut AnyConnection, tenant_id: i64, kind: IdKind, id: &str) -> Result<Vec<Person>> {
-        holders(conn, tenant_id, kind, id).await
+        let filter = format!("tenant_id = $1 AND {} = $2", kind.column());
+        people_where(conn, &filter, &[Bind::Int(tenant_id), Bind::Text(id)]).await
     }
 
     /// Every holder of each of `ids`, oldest first: id → holders (ids nobody holds are absent).
@@ -321,7 +319,7 @@ impl Store {
     /// Records that the person an id names now has left at `now`; their data is kept.
     pub async fn terminate_person(&self, tenant_id: i64, kind: IdKind, id: &str, now: i64) -> Result<Person> {
         let mut w = self.write().await?;
-        let person = holders(&mut w.tx, tenant_id, kind, id)
+        let person = Store::holders_of(&mut w.tx, tenant_id, kind, id)
             .await?
             .into_iter()
             .find(|p| p.left_at.is_none())
