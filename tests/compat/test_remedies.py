@@ -16,6 +16,8 @@ from test_remedies_common import (MON, RULE, TUE, WED, allowed_remedies, at, cre
 @pytest.fixture(scope="module")
 def daka(tmp_path_factory):
     d = start_fixed(tmp_path_factory.mktemp("remedies"))
+    # Event records are only written for types some app receives (docs/COMPATIBILITY.md).
+    d.cli("apps", "events", "set", d.app_id)
     yield d
     d.stop()
     d.db.close()

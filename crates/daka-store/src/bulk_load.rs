@@ -23,7 +23,7 @@ use daka_engine::{PairOutcome, Punch as EnginePunch};
 use rusqlite::{params, Connection};
 
 use crate::evaluation::{approved_absences, engine_punch, pending_remedies, resolve_runs, Inputs};
-use crate::events::{event_id, USER_FLOW_CREATED};
+use crate::events::{event_id, subscribed, USER_FLOW_CREATED, USER_TASK_UPDATED};
 use crate::people::{IdKind, Person};
 use crate::plan::Resolver;
 use crate::punches::{FlowCreated, Punch, PunchImport};
@@ -88,13 +88,12 @@ impl Store {
     }
 }
 
-/// A new punch of the batch, with its person and its event body.
+/// A new punch of the batch.
 struct Fresh {
     /// Index of its record in the batch.
     index: usize,
     punch: Punch,
     photo_urls: String,
-    event: String,
 }
 
 /// A result row to upsert, in the column order of `results`.
@@ -210,34 +209,43 @@ impl BulkLoader {
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else { continue };
             let punch = rec.into_punch(store.next_id(), tenant_id, person.id, creator.id);
             let photo_urls = serde_json::to_string(&punch.photo_urls).map_err(|e| Error::Corrupt(e.to_string()))?;
-            let event = FlowCreated::of(&punch, person).to_text()?;
-            fresh.push(Fresh { index, punch, photo_urls, event });
+            fresh.push(Fresh { index, punch, photo_urls });
         }
         // Person and time order (stable: equal punches keep their order in the batch): the
         // punches' (person_id, check_time) index is then written page after page.
         fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
-        let ids = store.ids_for(fresh.len());
-        let (fresh, added) = self.call(move |conn| insert_punches(conn, fresh, ids, now)).await?;
+        let (fresh, added) = self.call(move |conn| insert_punches(conn, fresh, now)).await?;
         for (f, added) in fresh.iter().zip(&added) {
             loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
         }
-        let touched: Vec<(i64, i64)> = fresh
-            .iter()
-            .zip(&added)
-            .filter(|(_, a)| **a)
-            .map(|(f, _)| (f.punch.person_id, f.punch.check_time))
-            .collect();
-        let mut resolver = Resolver::new(tenant_id);
-        let affected = days_touched_with(&mut conn, &mut resolver, &touched).await?;
+        let new: Vec<&Punch> = fresh.iter().zip(&added).filter(|(_, a)| **a).map(|(f, _)| &f.punch).collect();
         // The people as this transaction sees them, read once for the batch.
         let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
-        self.recompute(&mut conn, &mut resolver, &people, tenant_id, &affected, now).await?;
+        // Read while the batch's transaction holds the write lock, like the rules.
+        let audience = subscribed(&mut conn, tenant_id).await?;
+        if audience.includes(USER_FLOW_CREATED) {
+            let mut events = Vec::with_capacity(new.len());
+            for punch in &new {
+                let person = people
+                    .get(&punch.person_id)
+                    .ok_or_else(|| Error::Corrupt(format!("person {}", punch.person_id)))?;
+                events.push((USER_FLOW_CREATED, FlowCreated::of(punch, person).to_text()?));
+            }
+            let seqs = store.ids_for(events.len());
+            self.queue(move |c| record_events(c, tenant_id, events.into_iter().zip(seqs), now))?;
+        }
+        let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
+        let mut resolver = Resolver::new(tenant_id);
+        let affected = days_touched_with(&mut conn, &mut resolver, &touched).await?;
+        let announce = audience.includes(USER_TASK_UPDATED);
+        self.recompute(&mut conn, &mut resolver, &people, tenant_id, &affected, announce, now).await?;
         Ok(loaded)
     }
 
     /// Recomputes person-day ranges of `holders` like the generic recompute (cause: a change),
     /// reading punches and stored results on the bulk connection and the rules through the pool,
-    /// then queues the results, their events and the commit.
+    /// then queues the results, their events when `announce`, and the commit.
+    #[allow(clippy::too_many_arguments)]
     async fn recompute(
         &self,
         conn: &mut sqlx::AnyConnection,
@@ -245,6 +253,7 @@ impl BulkLoader {
         holders: &HashMap<i64, &Person>,
         tenant_id: i64,
         affected: &[(i64, i32, i32)],
+        announce: bool,
         now: i64,
     ) -> Result<()> {
         let affected = clip_ranges(affected, now);
@@ -265,7 +274,8 @@ impl BulkLoader {
         let remedies = pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?;
         let punches = self.call(move |c| punches_in(c, &spans)).await?;
         let evaluated = runs.evaluate(&Inputs { punches, absences, remedies }, now);
-        let changes = changes(&evaluated, &stored, &people, tenant_id, Cause::Change, || self.store.next_id())?;
+        let changes =
+            changes(&evaluated, &stored, &people, tenant_id, Cause::Change, announce, || self.store.next_id())?;
         let mut rows = Vec::with_capacity(changes.rows.len());
         for (e, day, result_id) in &changes.rows {
             rows.push(ResultRow {
@@ -303,65 +313,44 @@ impl Store {
     }
 }
 
-/// Begins the batch's transaction, inserts its punches (with `event_seqs`, one per punch, for
-/// their `user_flow.created` event records); returns them with whether each was new.
-fn insert_punches(
-    conn: &mut Connection,
-    fresh: Vec<Fresh>,
-    event_seqs: Vec<i64>,
-    now: i64,
-) -> Result<(Vec<Fresh>, Vec<bool>)> {
+/// Begins the batch's transaction and inserts its punches; returns them with whether each was
+/// new.
+fn insert_punches(conn: &mut Connection, fresh: Vec<Fresh>, now: i64) -> Result<(Vec<Fresh>, Vec<bool>)> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let mut added = Vec::with_capacity(fresh.len());
-    {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
              comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, idempotent_id, longitude, \
              latitude, imported, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
              ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT (tenant_id, idempotent_id) DO NOTHING",
-        )?;
-        for f in &fresh {
-            let p = &f.punch;
-            added.push(
-                insert.execute(params![
-                    p.record_id,
-                    p.tenant_id,
-                    p.person_id,
-                    p.creator_id,
-                    p.check_time,
-                    p.kind,
-                    p.location_name,
-                    p.comment,
-                    p.ssid,
-                    p.bssid,
-                    p.is_field,
-                    p.is_wifi,
-                    f.photo_urls,
-                    p.device_id,
-                    p.external_id,
-                    p.idempotent_id,
-                    p.longitude,
-                    p.latitude,
-                    p.imported,
-                    now,
-                ])? == 1,
-            );
-        }
-    }
-    let events = fresh
-        .iter()
-        .zip(&added)
-        .filter(|(_, a)| **a)
-        .map(|(f, _)| (f.punch.tenant_id, (USER_FLOW_CREATED, f.event.as_str())))
-        .zip(event_seqs);
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for ((tenant_id, (event_type, payload)), seq) in events {
-        insert.execute(params![seq, tenant_id, event_id(seq), event_type, now.saturating_mul(1000), payload])?;
+    for f in &fresh {
+        let p = &f.punch;
+        added.push(
+            insert.execute(params![
+                p.record_id,
+                p.tenant_id,
+                p.person_id,
+                p.creator_id,
+                p.check_time,
+                p.kind,
+                p.location_name,
+                p.comment,
+                p.ssid,
+                p.bssid,
+                p.is_field,
+                p.is_wifi,
+                f.photo_urls,
+                p.device_id,
+                p.external_id,
+                p.idempotent_id,
+                p.longitude,
+                p.latitude,
+                p.imported,
+                now,
+            ])? == 1,
+        );
     }
-    drop(insert);
     Ok((fresh, added))
 }
 

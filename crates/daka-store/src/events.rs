@@ -2,7 +2,7 @@
 //! them, delivered later (webhook or long connection).
 
 use serde_json::Value;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::bulk;
 use crate::ids::random_hex;
@@ -46,6 +46,37 @@ pub(crate) fn event_id(seq: i64) -> String {
     format!("{seq:016x}{}", random_hex(8))
 }
 
+/// The event types some app of a tenant subscribes to. A subscription receives the events
+/// recorded from its creation on, so a record of a type nobody subscribes to would reach no one:
+/// such records are not written. Read inside the write transaction that records the events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Subscribed(Vec<String>);
+
+impl Subscribed {
+    /// Whether some app of the tenant receives `event_type`.
+    pub(crate) fn includes(&self, event_type: &str) -> bool {
+        self.0.iter().any(|t| t == event_type)
+    }
+}
+
+/// The event types the apps of `tenant_id` subscribe to.
+pub(crate) async fn subscribed(conn: &mut AnyConnection, tenant_id: i64) -> Result<Subscribed> {
+    let rows = sqlx::query(
+        "SELECT s.event_types FROM event_subscriptions s JOIN apps a ON a.app_id = s.app_id WHERE a.tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_all(conn)
+    .await?;
+    let mut types = Vec::new();
+    for r in &rows {
+        let list: String = r.try_get(0)?;
+        types.extend(list.split_whitespace().map(str::to_owned));
+    }
+    types.sort_unstable();
+    types.dedup();
+    Ok(Subscribed(types))
+}
+
 impl Store {
     /// Appends an event record inside `tx`.
     pub(crate) async fn record_event(
@@ -59,7 +90,8 @@ impl Store {
         self.record_events(tx, &[NewEvent { tenant_id, event_type, payload: payload.to_string() }], now).await
     }
 
-    /// Appends event records inside `tx`, in order, with a few multi-row statements.
+    /// Appends event records inside `tx`, in order, with a few multi-row statements; records of
+    /// types no app of their tenant subscribes to are left out (see [`Subscribed`]).
     pub(crate) async fn record_events(
         &self,
         tx: &mut Transaction<'static, Any>,
@@ -67,6 +99,15 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         const COLUMNS: usize = 6;
+        let mut tenants: Vec<i64> = events.iter().map(|e| e.tenant_id).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        let mut audience = Vec::with_capacity(tenants.len());
+        for &tenant_id in &tenants {
+            audience.push((tenant_id, subscribed(tx, tenant_id).await?));
+        }
+        let reaches = |e: &NewEvent<'_>| audience.iter().any(|(t, s)| *t == e.tenant_id && s.includes(e.event_type));
+        let events: Vec<&NewEvent<'_>> = events.iter().filter(|e| reaches(e)).collect();
         for chunk in events.chunks(bulk::rows_per_statement(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) VALUES {}",

@@ -148,14 +148,16 @@ pub(crate) fn jobs_for<'a>(
     Ok(people.iter().map(|person| Job { person, runs: by_person.remove(&person.id).unwrap_or_default() }).collect())
 }
 
-/// Compares evaluations with the stored results: what to write, and the events of every side
-/// whose result or supplement changed (a day computed for the first time by time alone has none).
+/// Compares evaluations with the stored results: what to write, and, when `announce`, the events
+/// of every side whose result or supplement changed (a day computed for the first time by time
+/// alone has none).
 pub(crate) fn changes<'e>(
     evaluated: &'e [Evaluated],
     stored: &StoredDays,
     people: &[Person],
     tenant_id: i64,
     cause: Cause,
+    announce: bool,
     mut next_id: impl FnMut() -> i64,
 ) -> Result<Changes<'e>> {
     let by_id: HashMap<i64, &Person> = people.iter().map(|p| (p.id, p)).collect();
@@ -174,7 +176,8 @@ pub(crate) fn changes<'e>(
             continue;
         }
         let result_id = before.map_or_else(&mut next_id, |(s, _)| s.result_id);
-        let changes_list = status_changes(before.map(|(s, _)| s.records.as_slice()), &e.records);
+        let changes_list =
+            if announce { status_changes(before.map(|(s, _)| s.records.as_slice()), &e.records) } else { Vec::new() };
         if !changes_list.is_empty() && (before.is_some() || cause != Cause::Time) {
             let person = by_id.get(&e.person_id).ok_or_else(|| Error::Corrupt(format!("person {}", e.person_id)))?;
             let payload = TaskUpdated {
@@ -291,7 +294,7 @@ impl Store {
         let stored = stored_in(tx, &ranges).await?;
         let jobs = jobs_for(&people, &affected, &stored, now, cause)?;
         let evaluated = evaluate_many(tx, resolver, &jobs, now).await?;
-        let changes = changes(&evaluated, &stored, &people, tenant_id, cause, || self.next_id())?;
+        let changes = changes(&evaluated, &stored, &people, tenant_id, cause, true, || self.next_id())?;
         for &(person_id, day, changes_at) in &changes.moved {
             sqlx::query("UPDATE results SET changes_at = $1 WHERE person_id = $2 AND day = $3")
                 .bind(changes_at)

@@ -6,6 +6,7 @@ mod common;
 use std::collections::HashMap;
 
 use daka_store::bulk_load::{BulkLoader, Loaded};
+use daka_store::events::USER_FLOW_CREATED;
 use daka_store::people::{IdKind, NewPerson, Person};
 use daka_store::punches::PunchImport;
 use daka_store::Store;
@@ -19,8 +20,16 @@ const MIN: i64 = 60;
 const DAY: i64 = 24 * HOUR;
 
 /// A tenant with "u1" and "u2" (who leaves on Wednesday of the second week) in a Mon–Fri
-/// 9:00–18:00 group: (tenant, people, group id, shift id).
+/// 9:00–18:00 group, and an app subscribed to every event type: (tenant, people, group id,
+/// shift id).
 async fn office(store: &Store) -> (i64, Vec<Person>, String, String) {
+    let office = unsubscribed_office(store).await;
+    common::subscribe(store, office.0, &[]).await;
+    office
+}
+
+/// [`office`] without any event subscription.
+async fn unsubscribed_office(store: &Store) -> (i64, Vec<Person>, String, String) {
     let setup = MON - 30 * DAY;
     let tenant = store.create_tenant("t", setup).await.expect("tenant");
     let mut people = Vec::new();
@@ -227,4 +236,34 @@ async fn bulk_import_stores_what_the_generic_import_stores() {
     assert!(!bulk.has_key_prefix(t2, "imp-").await.expect("probe"));
     assert!(!bulk.has_key_prefix(t2 + 1, "k-").await.expect("probe"), "another tenant");
     assert!(bulk.has_key_prefix(t2, "").await.is_err());
+}
+
+#[tokio::test]
+async fn bulk_import_records_events_only_for_subscribed_types() {
+    let (_dir, store) = common::fresh_store().await;
+    let Some(mut loader) = bulk_loader(&store).await else { return };
+    let now = MON + 20 * DAY;
+    let (tenant, people, _, _) = unsubscribed_office(&store).await;
+    let [ins, outs] = <[Vec<PunchImport>; 2]>::try_from(batches()).expect("two batches");
+
+    // Nobody subscribes: punches and results are stored, no event record.
+    loader.import(tenant, IdKind::UserId, ins, now).await.expect("bulk import");
+    loader.finish().await.expect("committed");
+    assert!(store.events_after(tenant, 0, 1000).await.expect("events").is_empty());
+    let monday = store.results_for(&people[0], 20240115, 20240115, now).await.expect("results");
+    assert_eq!(monday[0].records[0].check_in.result.as_str(), "Normal");
+    assert_eq!(monday[0].records[0].check_out.result.as_str(), "Lack");
+
+    // An app receives punches only: one record per new punch, none for the results.
+    common::subscribe(&store, tenant, &[USER_FLOW_CREATED]).await;
+    let mut loader = bulk_loader(&store).await.expect("SQLite");
+    let loaded = loader.import(tenant, IdKind::UserId, outs, now).await.expect("bulk import");
+    loader.finish().await.expect("committed");
+    let added = loaded.iter().filter(|l| **l == Loaded::Added).count();
+    let events = store.events_after(tenant, 0, 1000).await.expect("events");
+    assert!(added > 10);
+    assert_eq!(events.len(), added);
+    assert!(events.iter().all(|e| e.event_type == USER_FLOW_CREATED));
+    let monday = store.results_for(&people[0], 20240115, 20240115, now).await.expect("results");
+    assert_eq!(monday[0].records[0].check_out.result.as_str(), "Normal");
 }

@@ -30,6 +30,7 @@ async fn world() -> World {
     let (dir, store) = common::fresh_store().await;
     let setup = MON - 30 * 24 * HOUR;
     let tenant = store.create_tenant("t", setup).await.expect("tenant").id;
+    common::subscribe(&store, tenant, &[]).await;
     let shift_id = store.save_shift(tenant, common::nine_to_six(), setup).await.expect("shift").shift_id.expect("id");
     World { _dir: dir, store, tenant, shift_id }
 }

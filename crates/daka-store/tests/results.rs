@@ -2,7 +2,7 @@
 
 mod common;
 
-use daka_store::events::USER_TASK_UPDATED;
+use daka_store::events::{USER_FLOW_CREATED, USER_TASK_UPDATED};
 use daka_store::people::{IdKind, NewPerson, Person};
 use daka_store::punches::PunchImport;
 use daka_store::Store;
@@ -18,8 +18,16 @@ async fn store() -> (tempfile::TempDir, Store) {
 }
 
 /// A tenant (created at `at`) with "u1" named `name` in the Mon–Fri 9:00–18:00 office group,
-/// the group saved at `group_at`: (tenant id, the person, the shift id).
+/// the group saved at `group_at`, and an app subscribed to every event type: (tenant id, the
+/// person, the shift id).
 async fn office(store: &Store, name: &str, at: i64, group_at: i64) -> (i64, Person, String) {
+    let office = unsubscribed_office(store, name, at, group_at).await;
+    common::subscribe(store, office.0, &[]).await;
+    office
+}
+
+/// [`office`] without any event subscription.
+async fn unsubscribed_office(store: &Store, name: &str, at: i64, group_at: i64) -> (i64, Person, String) {
     let tenant = store.create_tenant("t", at).await.expect("tenant");
     let person = store
         .create_person(tenant.id, NewPerson { user_id: Some("u1".into()), name: name.into(), ..Default::default() }, at)
@@ -111,9 +119,46 @@ async fn fixed_group_results_follow_punches_and_time() {
 }
 
 #[tokio::test]
+async fn event_records_are_written_for_the_types_some_app_receives() {
+    let (_dir, store) = store().await;
+    let setup = MON - 30 * 24 * HOUR;
+    let (tenant, person, _) = unsubscribed_office(&store, "张三", setup, setup).await;
+    let now = MON + 5 * 24 * HOUR;
+    let day = |d: i64| {
+        vec![punch("u1", MON + d * 24 * HOUR + 9 * HOUR + 12 * MIN), punch("u1", MON + d * 24 * HOUR + 18 * HOUR)]
+    };
+    let types = |events: &[daka_store::events::EventRecord]| {
+        let mut t: Vec<String> = events.iter().map(|e| e.event_type.clone()).collect();
+        t.dedup();
+        t
+    };
+
+    // Nobody subscribes: results are computed, no event record is written.
+    store.import_punches(tenant, IdKind::UserId, day(0), now).await.expect("import");
+    assert!(store.events_after(tenant, 0, 1000).await.expect("events").is_empty());
+    let monday = store.results_for(&person, 20240115, 20240115, now).await.expect("results");
+    assert_eq!(monday[0].records[0].check_in.result.as_str(), "Late");
+
+    // An app receives punches only: their records, not the results'.
+    common::subscribe(&store, tenant, &[USER_FLOW_CREATED]).await;
+    store.import_punches(tenant, IdKind::UserId, day(1), now).await.expect("import");
+    let events = store.events_after(tenant, 0, 1000).await.expect("events");
+    assert_eq!(events.len(), 2);
+    assert_eq!(types(&events), [USER_FLOW_CREATED]);
+
+    // Another app of the tenant receives results too.
+    common::subscribe(&store, tenant, &[USER_TASK_UPDATED]).await;
+    store.import_punches(tenant, IdKind::UserId, day(2), now).await.expect("import");
+    let events = store.events_after(tenant, events[1].seq, 1000).await.expect("events");
+    assert_eq!(events.iter().filter(|e| e.event_type == USER_FLOW_CREATED).count(), 2);
+    assert!(events.iter().any(|e| e.event_type == USER_TASK_UPDATED && e.payload["date"] == 20240117));
+}
+
+#[tokio::test]
 async fn todo_becomes_lack_when_the_window_closes() {
     let (_dir, store) = store().await;
     let tenant = store.create_tenant("t", MON - 86_400).await.expect("tenant");
+    common::subscribe(&store, tenant.id, &[]).await;
     let person = store
         .create_person(
             tenant.id,

@@ -46,3 +46,14 @@ pub fn nine_to_six() -> Shift {
         ..Shift::default()
     }
 }
+
+/// Subscribes a new app of `tenant_id` to `event_types` (every type when empty): event records
+/// are only written for types some app of the tenant receives.
+pub async fn subscribe(store: &Store, tenant_id: i64, event_types: &[&str]) {
+    let app = store.create_app(tenant_id, "events", &[], None, None, 0).await.expect("app");
+    let spec = daka_store::subscriptions::SubscriptionSpec {
+        event_types: event_types.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    };
+    store.set_subscription(&app.app.app_id, &spec, 0).await.expect("subscription");
+}
