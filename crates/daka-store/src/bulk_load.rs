@@ -19,16 +19,16 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use daka_engine::{PairOutcome, Punch as EnginePunch};
+use daka_engine::{Absence, PendingRemedy, Punch as EnginePunch};
 use rusqlite::{params, Connection};
 
-use crate::evaluation::{approved_absences, engine_punch, pending_remedies, resolve_runs, Inputs};
+use crate::evaluation::{approved_absences, engine_punch, pending_remedies, punches_in, resolve_runs, Inputs, Runs};
 use crate::events::{event_id, subscribed, USER_FLOW_CREATED, USER_TASK_UPDATED};
 use crate::people::{IdKind, Person};
 use crate::plan::Resolver;
 use crate::punches::{FlowCreated, Punch, PunchImport};
 use crate::results::{
-    changes, clip_ranges, day_number, days_touched_with, jobs_for, tz_name, Cause, Stored, StoredDays,
+    changes, clip_ranges, day_number, days_touched_with, jobs_for, stored_in, tz_name, Cause, StoredDays,
 };
 use crate::{bulk, Backend, Error, Result, Store};
 
@@ -128,12 +128,12 @@ impl BulkLoader {
         self.send(job)
     }
 
-    /// Runs work on the writer thread after everything queued before it, and returns its
-    /// answer, or the failure of earlier queued work.
-    async fn call<T: Send + 'static>(
+    /// Queues work on the writer thread after everything queued before it; the returned future
+    /// gives its answer, or the failure of earlier queued work.
+    fn request<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
+    ) -> Result<impl std::future::Future<Output = Result<T>>> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn, failed| {
             let answer = match failed.take() {
@@ -143,7 +143,15 @@ impl BulkLoader {
             let _ = tx.send(answer);
         });
         self.send(job)?;
-        rx.await.map_err(|_| Error::Invalid("the bulk writer stopped".into()))?
+        Ok(async move { rx.await.map_err(|_| Error::Invalid("the bulk writer stopped".into()))? })
+    }
+
+    /// [`Self::request`], waiting for the answer.
+    async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.request(work)?.await
     }
 
     fn send(&self, job: Job) -> Result<()> {
@@ -214,15 +222,42 @@ impl BulkLoader {
         // Person and time order (stable: equal punches keep their order in the batch): the
         // punches' (person_id, check_time) index is then written page after page.
         fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
-        let (fresh, added) = self.call(move |conn| insert_punches(conn, fresh, now)).await?;
+        let candidates: Vec<(i64, i64)> = fresh.iter().map(|f| (f.punch.person_id, f.punch.check_time)).collect();
+        let own: Vec<(i64, EnginePunch)> = fresh
+            .iter()
+            .map(|f| {
+                let p = &f.punch;
+                (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
+            })
+            .collect();
+        // The people as this transaction sees them, read once for the batch.
+        let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
+        let mut punched: Vec<Person> = Vec::new();
+        for (person, _) in &candidates {
+            if punched.last().is_none_or(|p: &Person| p.id != *person) {
+                let p = people.get(person).ok_or_else(|| Error::Corrupt(format!("person {person}")))?;
+                punched.push((*p).clone());
+            }
+        }
+
+        // From here until the commit no other connection can write: what the pool reads is
+        // what the transaction sees, except the batch's own punches, which `own` holds.
+        self.call(|c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
+        let inserted = self.request(move |c| insert_punches(c, fresh, now))?;
+        // Planned as if every punch were new while the writer inserts them (a fresh import).
+        let audience = subscribed(&mut conn, tenant_id).await?;
+        let mut resolver = Resolver::new(tenant_id);
+        let mut planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
+        let (fresh, added) = inserted.await?;
         for (f, added) in fresh.iter().zip(&added) {
             loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
         }
         let new: Vec<&Punch> = fresh.iter().zip(&added).filter(|(_, a)| **a).map(|(f, _)| &f.punch).collect();
-        // The people as this transaction sees them, read once for the batch.
-        let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
-        // Read while the batch's transaction holds the write lock, like the rules.
-        let audience = subscribed(&mut conn, tenant_id).await?;
+        if new.len() < candidates.len() {
+            // Some were already stored: only the days of the new ones are recomputed.
+            let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
+            planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
+        }
         if audience.includes(USER_FLOW_CREATED) {
             let mut events = Vec::with_capacity(new.len());
             for punch in &new {
@@ -234,48 +269,41 @@ impl BulkLoader {
             let seqs = store.ids_for(events.len());
             self.queue(move |c| record_events(c, tenant_id, events.into_iter().zip(seqs), now))?;
         }
-        let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
-        let mut resolver = Resolver::new(tenant_id);
-        let affected = days_touched_with(&mut conn, &mut resolver, &touched).await?;
+        let own: Vec<(i64, EnginePunch)> = own.into_iter().zip(&added).filter(|(_, a)| **a).map(|(p, _)| p).collect();
         let announce = audience.includes(USER_TASK_UPDATED);
-        self.recompute(&mut conn, &mut resolver, &people, tenant_id, &affected, announce, now).await?;
+        self.recompute(&mut conn, planned, &punched, own, tenant_id, announce, now).await?;
         Ok(loaded)
     }
 
-    /// Recomputes person-day ranges of `holders` like the generic recompute (cause: a change),
-    /// reading punches and stored results on the bulk connection and the rules through the pool,
-    /// then queues the results, their events when `announce`, and the commit.
+    /// Evaluates what `planned` resolved, with the stored punches read through the pool and the
+    /// batch's new ones (`own`), like the generic recompute (cause: a change); queues the
+    /// changed results, their events when `announce`, and the commit.
     #[allow(clippy::too_many_arguments)]
     async fn recompute(
         &self,
         conn: &mut sqlx::AnyConnection,
-        resolver: &mut Resolver,
-        holders: &HashMap<i64, &Person>,
+        planned: Planned<'_>,
+        people: &[Person],
+        own: Vec<(i64, EnginePunch)>,
         tenant_id: i64,
-        affected: &[(i64, i32, i32)],
         announce: bool,
         now: i64,
     ) -> Result<()> {
-        let affected = clip_ranges(affected, now);
-        let ranges = bulk::merge_ranges(affected.clone());
-        let mut ids: Vec<i64> = ranges.iter().map(|r| r.0).collect();
-        ids.dedup();
-        let people = ids
-            .iter()
-            .map(|id| holders.get(id).map(|p| (*p).clone()).ok_or_else(|| Error::Corrupt(format!("person {id}"))))
-            .collect::<Result<Vec<Person>>>()?;
-        let stored = self.call(move |c| stored_in(c, &ranges)).await?;
-        let jobs = jobs_for(&people, &affected, &stored, now, Cause::Change)?;
-        let Some(runs) = resolve_runs(conn, resolver, &jobs).await? else {
+        let Some(runs) = planned.runs else {
             return self.queue(|c| Ok(c.execute_batch("COMMIT")?));
         };
-        let spans = runs.spans();
-        let absences = approved_absences(conn, &spans).await?;
-        let remedies = pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?;
-        let punches = self.call(move |c| punches_in(c, &spans)).await?;
-        let evaluated = runs.evaluate(&Inputs { punches, absences, remedies }, now);
-        let changes =
-            changes(&evaluated, &stored, &people, tenant_id, Cause::Change, announce, || self.store.next_id())?;
+        let mut punches = punches_in(conn, &runs.spans()).await?;
+        for (person, punch) in own {
+            punches.entry(person).or_default().push(punch);
+        }
+        for list in punches.values_mut() {
+            list.sort_by_key(|p| (p.at, p.record_id));
+            list.dedup_by_key(|p| p.record_id);
+        }
+        let inputs = Inputs { punches, absences: planned.absences, remedies: planned.remedies };
+        let evaluated = runs.evaluate(&inputs, now);
+        let stored = &planned.stored;
+        let changes = changes(&evaluated, stored, people, tenant_id, Cause::Change, announce, || self.store.next_id())?;
         let mut rows = Vec::with_capacity(changes.rows.len());
         for (e, day, result_id) in &changes.rows {
             rows.push(ResultRow {
@@ -300,6 +328,36 @@ impl BulkLoader {
     }
 }
 
+/// What recomputing the days touched by some punches reads besides punches: the days (clipped
+/// to `now`), their stored results, their rules, approved absences and pending remedies.
+struct Planned<'p> {
+    stored: StoredDays,
+    runs: Option<Runs<'p>>,
+    absences: HashMap<i64, Vec<Absence>>,
+    remedies: HashMap<i64, Vec<(i32, PendingRemedy)>>,
+}
+
+impl<'p> Planned<'p> {
+    /// Reads the plan for the days `touched` `(person, instant)` among `people` through `conn`.
+    async fn read(
+        conn: &mut sqlx::AnyConnection,
+        resolver: &mut Resolver,
+        people: &'p [Person],
+        touched: &[(i64, i64)],
+        now: i64,
+    ) -> Result<Planned<'p>> {
+        let affected = clip_ranges(&days_touched_with(conn, resolver, touched).await?, now);
+        let stored = stored_in(conn, &bulk::merge_ranges(affected.clone())).await?;
+        let jobs = jobs_for(people, &affected, &stored, now, Cause::Change)?;
+        let Some(runs) = resolve_runs(conn, resolver, &jobs).await? else {
+            return Ok(Planned { stored, runs: None, absences: HashMap::new(), remedies: HashMap::new() });
+        };
+        let absences = approved_absences(conn, &runs.spans()).await?;
+        let remedies = pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?;
+        Ok(Planned { stored, runs: Some(runs), absences, remedies })
+    }
+}
+
 impl Drop for BulkLoader {
     fn drop(&mut self) {
         self.stop();
@@ -313,10 +371,8 @@ impl Store {
     }
 }
 
-/// Begins the batch's transaction and inserts its punches; returns them with whether each was
-/// new.
+/// Inserts the batch's punches; returns them with whether each was new.
 fn insert_punches(conn: &mut Connection, fresh: Vec<Fresh>, now: i64) -> Result<(Vec<Fresh>, Vec<bool>)> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
     let mut added = Vec::with_capacity(fresh.len());
     let mut insert = conn.prepare_cached(
         "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
@@ -369,52 +425,6 @@ fn record_events(
         insert.execute(params![seq, tenant_id, event_id(seq), event_type, now.saturating_mul(1000), payload])?;
     }
     Ok(())
-}
-
-/// Stored results within each `(person, from, to)` day range.
-fn stored_in(conn: &mut Connection, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
-    let mut select = conn.prepare_cached(
-        "SELECT day, result_id, group_id, shift_id, time_zone, records, changes_at FROM results \
-         WHERE person_id = ?1 AND day >= ?2 AND day <= ?3",
-    )?;
-    let mut out: StoredDays = HashMap::new();
-    for &(person, from, to) in ranges {
-        let mut rows = select.query(params![person, from, to])?;
-        while let Some(row) = rows.next()? {
-            let records: String = row.get(5)?;
-            let records: Vec<PairOutcome> =
-                serde_json::from_str(&records).map_err(|e| Error::Corrupt(format!("result records: {e}")))?;
-            let stored = Stored {
-                result_id: row.get(1)?,
-                group_id: row.get(2)?,
-                shift_id: row.get(3)?,
-                time_zone: row.get(4)?,
-                records,
-            };
-            out.entry(person).or_default().insert(row.get(0)?, (stored, row.get(6)?));
-        }
-    }
-    Ok(out)
-}
-
-/// Punches of each person within their `(person, from, to)` instant ranges, by check time.
-fn punches_in(conn: &mut Connection, spans: &[(i64, i64, i64)]) -> Result<HashMap<i64, Vec<EnginePunch>>> {
-    let mut select = conn.prepare_cached(
-        "SELECT record_id, check_time, kind, is_field FROM punches \
-         WHERE person_id = ?1 AND check_time >= ?2 AND check_time <= ?3",
-    )?;
-    let mut out: HashMap<i64, Vec<EnginePunch>> = HashMap::new();
-    for (person, from, to) in bulk::merge_ranges(spans.to_vec()) {
-        let list = out.entry(person).or_default();
-        let mut rows = select.query(params![person, from, to])?;
-        while let Some(row) = rows.next()? {
-            list.push(engine_punch(row.get(0)?, row.get(1)?, row.get(2)?, row.get::<_, i64>(3)? != 0));
-        }
-    }
-    for list in out.values_mut() {
-        list.sort_by_key(|p| (p.at, p.record_id));
-    }
-    Ok(out)
 }
 
 /// Writes new and changed results, moved `changes_at`s and the revised people's

@@ -195,7 +195,10 @@ fn changes_at(input: &DayInput<'_>, records: &[PairOutcome]) -> Option<i64> {
 }
 
 /// Punches of each person within their `(person, from, to)` instant ranges, by check time.
-async fn punches_in(conn: &mut AnyConnection, spans: &[(i64, i64, i64)]) -> Result<HashMap<i64, Vec<EnginePunch>>> {
+pub(crate) async fn punches_in(
+    conn: &mut AnyConnection,
+    spans: &[(i64, i64, i64)],
+) -> Result<HashMap<i64, Vec<EnginePunch>>> {
     let columns = ["person_id", "record_id", "check_time", "kind", "is_field"].map(Col::Value);
     let mut out: HashMap<i64, Vec<EnginePunch>> = HashMap::new();
     for chunk in merge_ranges(spans.to_vec()).chunks(MAX_RANGES) {

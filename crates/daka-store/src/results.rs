@@ -599,7 +599,7 @@ fn same_range(ids: &[i64], from: i32, to: i32) -> Vec<(i64, i64, i64)> {
 }
 
 /// Stored results within each `(person, from, to)` day range: person → day → (result, changes_at).
-async fn stored_in(conn: &mut AnyConnection, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
+pub(crate) async fn stored_in(conn: &mut AnyConnection, ranges: &[(i64, i64, i64)]) -> Result<StoredDays> {
     type Row = (i64, i32, i64, String, String, String, Vec<PairOutcome>, Option<i64>);
     let columns = [
         Col::Value("person_id"),
