@@ -267,3 +267,65 @@ async fn bulk_import_records_events_only_for_subscribed_types() {
     let monday = store.results_for(&people[0], 20240115, 20240115, now).await.expect("results");
     assert_eq!(monday[0].records[0].check_out.result.as_str(), "Normal");
 }
+
+/// `n` people ("c000"…) in a Mon–Fri 9:00–18:00 group, an app subscribed to every event type:
+/// (tenant, people, group id, shift id).
+async fn crowd(store: &Store, n: usize) -> (i64, Vec<Person>, String, String) {
+    let setup = MON - 30 * DAY;
+    let tenant = store.create_tenant("t", setup).await.expect("tenant");
+    common::subscribe(store, tenant.id, &[]).await;
+    let users: Vec<String> = (0..n).map(|i| format!("c{i:03}")).collect();
+    let mut people = Vec::new();
+    for user in &users {
+        let new = NewPerson { user_id: Some(user.clone()), name: user.clone(), ..Default::default() };
+        people.push(store.create_person(tenant.id, new, setup).await.expect("person"));
+    }
+    let sid = store.save_shift(tenant.id, common::nine_to_six(), setup).await.expect("shift").shift_id.expect("id");
+    let mut days = vec![sid.clone(); 5];
+    days.extend(["0".to_string(), "0".to_string()]);
+    let group = Group {
+        group_name: Some("crowd".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        group_type: Some(0),
+        calendar_id: Some(0),
+        bind_user_ids: Some(users),
+        group_leader_ids: Some(vec!["c000".into()]),
+        punch_day_shift_ids: Some(days),
+        ..Group::default()
+    };
+    let view = store.save_group(tenant.id, IdKind::UserId, group, setup).await.expect("group");
+    (tenant.id, people, view.wire.group_id.expect("group id"), sid)
+}
+
+#[tokio::test]
+async fn batches_that_revise_each_others_results_store_what_the_generic_import_stores() {
+    let (_a, generic) = common::fresh_store().await;
+    let (_b, bulk) = common::fresh_store().await;
+    let Some(mut loader) = bulk_loader(&bulk).await else { return };
+    let now = MON + 20 * DAY;
+    let (t1, people1, g1, s1) = crowd(&generic, 150).await;
+    let (t2, people2, g2, s2) = crowd(&bulk, 150).await;
+    // Batch d: everyone's check-out of day d and check-in of day d + 1, so each batch changes
+    // the results the previous one wrote (Lack → Normal / Early).
+    let mut batches = Vec::new();
+    for d in 0..5 {
+        let mut batch = Vec::new();
+        for (i, p) in people1.iter().enumerate() {
+            let i = i as i64;
+            batch.push(punch(&p.user_id, MON + d * DAY + 18 * HOUR - (i % 3) * 10 * MIN));
+            batch.push(punch(&p.user_id, MON + (d + 1) * DAY + 9 * HOUR + (i % 4) * 4 * MIN));
+        }
+        batches.push(batch);
+    }
+    for batch in batches {
+        generic.import_punches(t1, IdKind::UserId, batch.clone(), now).await.expect("generic import");
+        loader.import(t2, IdKind::UserId, batch, now).await.expect("bulk import");
+    }
+    loader.finish().await.expect("committed");
+    let a = facts(&generic, t1, &people1, &g1, &s1, now).await;
+    let b = facts(&bulk, t2, &people2, &g2, &s2, now).await;
+    assert!(a.iter().any(|f| f.contains("\"before_status\":\"Lack\"") && f.contains("\"current_status\":\"Early\"")));
+    let only_a: Vec<&String> = a.iter().filter(|f| !b.contains(f)).take(5).collect();
+    let only_b: Vec<&String> = b.iter().filter(|f| !a.contains(f)).take(5).collect();
+    assert!(only_a.is_empty() && only_b.is_empty(), "generic only: {only_a:#?}\nbulk only: {only_b:#?}");
+}
