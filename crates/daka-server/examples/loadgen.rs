@@ -2,7 +2,8 @@
 //!
 //! Starts the real server in-process on 127.0.0.1 over a fresh SQLite file, sets up 50 people
 //! in a fixed 9:00–18:00 group through the API (with `daka serve`'s background checkpoints of
-//! the write-ahead log), then times, one request at a time:
+//! the write-ahead log; the app subscribed to every event type, so changes record their events),
+//! then times, one request at a time:
 //! `user_flows/batch_create` of 50 punches (with recompute and event records) and
 //! `user_tasks/query` for 50 people × 31 days. Run it with
 //! `cargo run --release -p daka-server --example loadgen [-- REQUESTS]`.
@@ -180,6 +181,9 @@ async fn main() {
     for _ in 0..o.servers {
         let store = Store::open(&url).await.expect("store");
         daka_server::bootstrap(&store, &creds, now).await.expect("bootstrap");
+        // Subscribed (long connection, nobody connected): every change writes its event records.
+        let every_type = daka_store::subscriptions::SubscriptionSpec::default();
+        store.set_subscription(APP_ID, &every_type, now).await.expect("subscription");
         let state = AppState::new(store.clone(), Clock::Fixed(now), RateLimiter::new(None))
             .with_results_cache(o.results_cache_mb << 20);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

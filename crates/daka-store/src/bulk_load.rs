@@ -4,16 +4,16 @@
 //!
 //! A batch is one SQLite write transaction (`BEGIN IMMEDIATE` … `COMMIT` with the connection's
 //! `synchronous = FULL`: a committed batch is durable). While it is open no other connection can
-//! commit, so the rules, people, approvals and remedies the batch reads through the pool are
-//! exactly what the transaction sees; punches and results, which the batch itself writes, are
-//! read on the bulk connection.
+//! commit, so everything the batch reads through the pool once it has begun — rules, approvals,
+//! remedies, subscriptions, stored results and punches — is exactly what the transaction sees,
+//! except the batch's own new punches, which the importing task holds in memory.
 //!
 //! The connection lives on a writer thread that runs the batch's statements in order. The
-//! importing task waits for it only where it needs an answer (which punches were new, the stored
-//! punches and results to evaluate with); the event records, results and the commit are queued,
-//! so the writer stores one batch while the task reads and evaluates the next — the two cores
-//! share the work. [`BulkLoader::finish`] waits for the last commit. Only SQLite has this path;
-//! PostgreSQL uses [`Store::import_punches`].
+//! importing task waits for it only to begin the batch and to learn which punches were new; it
+//! plans the recompute (as if every punch were new, the common case of a fresh file) while the
+//! writer inserts them, and queues the event records, results and the commit, so the writer
+//! stores one batch while the task prepares the next. [`BulkLoader::finish`] waits for the last
+//! commit. Only SQLite has this path; PostgreSQL uses [`Store::import_punches`].
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -69,9 +69,12 @@ impl Store {
             return Err(Error::Invalid("the bulk path needs a database file, not an in-memory database".into()));
         }
         let mut conn = Connection::open(&row.0)?;
+        // No foreign-key checks (three lookups per punch): every person and tenant id this
+        // connection writes was just read from the database, and people and tenants are never
+        // deleted.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
-             PRAGMA foreign_keys = ON; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384;"
+             PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384;"
         ))?;
         conn.set_prepared_statement_cache_capacity(32);
         let (jobs, queue) = mpsc::channel::<Job>();
