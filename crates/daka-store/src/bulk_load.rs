@@ -298,14 +298,7 @@ impl BulkLoader {
         let Some(runs) = planned.runs else {
             return self.queue(|c| Ok(c.execute_batch("COMMIT")?));
         };
-        let mut punches = punches_in(conn, &runs.spans()).await?;
-        for (person, punch) in own {
-            punches.entry(person).or_default().push(punch);
-        }
-        for list in punches.values_mut() {
-            list.sort_by_key(|p| (p.at, p.record_id));
-            list.dedup_by_key(|p| p.record_id);
-        }
+        let punches = punches_in(conn, &runs.spans(), own).await?;
         let inputs = Inputs { punches, absences: planned.absences, remedies: planned.remedies };
         let evaluated = runs.evaluate(&inputs, now);
         let stored = &planned.stored;

@@ -159,7 +159,7 @@ pub(crate) async fn evaluate_many(
     let Some(runs) = resolve_runs(conn, resolver, jobs).await? else { return Ok(Vec::new()) };
     let spans = runs.spans();
     let inputs = Inputs {
-        punches: punches_in(conn, &spans).await?,
+        punches: punches_in(conn, &spans, Vec::new()).await?,
         absences: approved_absences(conn, &spans).await?,
         remedies: pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?,
     };
@@ -194,13 +194,19 @@ fn changes_at(input: &DayInput<'_>, records: &[PairOutcome]) -> Option<i64> {
         .min()
 }
 
-/// Punches of each person within their `(person, from, to)` instant ranges, by check time.
+/// Punches of each person within their `(person, from, to)` instant ranges, by check time, with
+/// `unseen` `(person, punch)` — punches `conn` cannot see yet (another connection's uncommitted
+/// ones) — added.
 pub(crate) async fn punches_in(
     conn: &mut AnyConnection,
     spans: &[(i64, i64, i64)],
+    unseen: Vec<(i64, EnginePunch)>,
 ) -> Result<HashMap<i64, Vec<EnginePunch>>> {
     let columns = ["person_id", "record_id", "check_time", "kind", "is_field"].map(Col::Value);
     let mut out: HashMap<i64, Vec<EnginePunch>> = HashMap::new();
+    for (person, punch) in unseen {
+        out.entry(person).or_default().push(punch);
+    }
     for chunk in merge_ranges(spans.to_vec()).chunks(MAX_RANGES) {
         let rest = from_ranges("punches", "person_id", "check_time", chunk);
         let rows: Vec<(i64, i64, i64, i64, i64)> = json_rows(conn, &columns, &rest, "", &[]).await?;
