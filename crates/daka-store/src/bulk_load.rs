@@ -12,10 +12,11 @@
 //! that another process commits in that moment is not seen by the batch.
 //!
 //! The connection lives on a writer thread that runs the batch's statements in order. The
-//! importing task waits for it only to begin the batch and to learn which punches were new; it
-//! plans the recompute (as if every punch were new, the common case of a fresh file) while the
-//! writer inserts them, and queues the event records, results and the commit, so the writer
-//! stores one batch while the task prepares the next. [`BulkLoader::finish`] waits for the last
+//! importing task waits for it only to begin the batch and to learn which punches were new: it
+//! plans and evaluates the recompute as if every punch were new (the common case of a fresh
+//! file) while the writer inserts them, redoing it only for the new ones if some were already
+//! stored, and queues the event records, results and the commit, so the writer stores one
+//! batch while the task prepares the next. [`BulkLoader::finish`] waits for the last
 //! commit. Only SQLite has this path; PostgreSQL uses [`Store::import_punches`].
 
 use std::collections::HashMap;
@@ -35,9 +36,16 @@ use crate::results::{
 };
 use crate::{bulk, Backend, Error, Result, Store};
 
-/// Page cache of the bulk connection, KiB: imports touch index pages all over the file
-/// (idempotency keys are hashes), and a cache that holds them saves re-reading and re-writing.
+/// Page cache of the bulk connection, KiB: imports touch index pages all over the file (a
+/// chronological file touches every person's), and a cache that holds them saves re-reading.
 const CACHE_KIB: i64 = 512 * 1024;
+
+/// Log size, in pages, at which the bulk connection's commits checkpoint (1 GiB of 4 KiB
+/// pages, against 64 MiB on the pool's connections). In a chronological file every batch
+/// touches every person's index and result pages; a checkpoint copies each page once however
+/// many batches rewrote it, so copying every few batches instead of after each halves the
+/// time spent committing. [`BulkLoader::finish`] checkpoints and truncates the log.
+const CHECKPOINT_PAGES: i64 = 262_144;
 
 /// What a bulk import did with one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +85,7 @@ impl Store {
         // deleted.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
-             PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384;"
+             PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};"
         ))?;
         conn.set_prepared_statement_cache_capacity(32);
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -165,9 +173,17 @@ impl BulkLoader {
         jobs.send(job).map_err(|_| Error::Invalid("the bulk writer stopped".into()))
     }
 
-    /// Waits until every queued batch is committed (or reports why one was not).
+    /// Waits until every queued batch is committed (or reports why one was not), then copies
+    /// the log into the database and truncates it, unless readers of other processes are still
+    /// using it after a second (their own commits checkpoint it then).
     pub async fn finish(mut self) -> Result<()> {
-        let done = self.call(|_| Ok(())).await;
+        let done = self
+            .call(|c| {
+                c.execute_batch("PRAGMA busy_timeout = 1000")?;
+                c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                Ok(())
+            })
+            .await;
         self.stop();
         done
     }
@@ -250,10 +266,12 @@ impl BulkLoader {
         // what the transaction sees, except the batch's own punches, which `own` holds.
         self.call(|c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
         let inserted = self.request(move |c| insert_punches(c, fresh, now))?;
-        // Planned as if every punch were new while the writer inserts them (a fresh import).
+        // Recomputed as if every punch were new (a fresh import) while the writer inserts them.
         let audience = subscribed(&mut conn, tenant_id).await?;
+        let announce = audience.includes(USER_TASK_UPDATED);
         let mut resolver = Resolver::new(tenant_id);
-        let mut planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
+        let planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
+        let mut revision = self.revise(&mut conn, planned, &punched, own.clone(), tenant_id, announce, now).await?;
         let (fresh, added) = inserted.await?;
         for (f, added) in fresh.iter().zip(&added) {
             loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
@@ -262,7 +280,9 @@ impl BulkLoader {
         if new.len() < candidates.len() {
             // Some were already stored: only the days of the new ones are recomputed.
             let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
-            planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
+            let planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
+            let own = own.into_iter().zip(&added).filter(|(_, a)| **a).map(|(p, _)| p).collect();
+            revision = self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?;
         }
         if audience.includes(USER_FLOW_CREATED) {
             let mut events = Vec::with_capacity(new.len());
@@ -272,20 +292,25 @@ impl BulkLoader {
                     .ok_or_else(|| Error::Corrupt(format!("person {}", punch.person_id)))?;
                 events.push((USER_FLOW_CREATED, FlowCreated::of(punch, person).to_text()?));
             }
-            let seqs = store.ids_for(events.len());
+            let seqs = self.store.ids_for(events.len());
             self.queue(move |c| record_events(c, tenant_id, events.into_iter().zip(seqs), now))?;
         }
-        let own: Vec<(i64, EnginePunch)> = own.into_iter().zip(&added).filter(|(_, a)| **a).map(|(p, _)| p).collect();
-        let announce = audience.includes(USER_TASK_UPDATED);
-        self.recompute(&mut conn, planned, &punched, own, tenant_id, announce, now).await?;
+        // The results' events come after the punches' (as on the generic path).
+        let seqs = self.store.ids_for(revision.events.len());
+        self.queue(move |c| {
+            let Revision { rows, moved, revised, events } = revision;
+            write_results(c, tenant_id, &rows, &moved, &revised, now)?;
+            record_events(c, tenant_id, events.into_iter().zip(seqs), now)?;
+            Ok(c.execute_batch("COMMIT")?)
+        })?;
         Ok(loaded)
     }
 
     /// Evaluates what `planned` resolved, with the stored punches read through the pool and the
-    /// batch's new ones (`own`), like the generic recompute (cause: a change); queues the
-    /// changed results, their events when `announce`, and the commit.
+    /// batch's new ones (`own`), like the generic recompute (cause: a change); returns what to
+    /// write: the changed results, and their events when `announce`.
     #[allow(clippy::too_many_arguments)]
-    async fn recompute(
+    async fn revise(
         &self,
         conn: &mut sqlx::AnyConnection,
         planned: Planned<'_>,
@@ -294,9 +319,9 @@ impl BulkLoader {
         tenant_id: i64,
         announce: bool,
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<Revision> {
         let Some(runs) = planned.runs else {
-            return self.queue(|c| Ok(c.execute_batch("COMMIT")?));
+            return Ok(Revision::default());
         };
         let punches = punches_in(conn, &runs.spans(), own).await?;
         let inputs = Inputs { punches, absences: planned.absences, remedies: planned.remedies };
@@ -316,15 +341,19 @@ impl BulkLoader {
                 changes_at: e.changes_at,
             });
         }
-        let events: Vec<EventRow> = changes.events.into_iter().map(|e| (e.event_type, e.payload)).collect();
-        let seqs = self.store.ids_for(events.len());
-        let (moved, revised) = (changes.moved, changes.revised);
-        self.queue(move |c| {
-            write_results(c, tenant_id, &rows, &moved, &revised, now)?;
-            record_events(c, tenant_id, events.into_iter().zip(seqs), now)?;
-            Ok(c.execute_batch("COMMIT")?)
-        })
+        let events = changes.events.into_iter().map(|e| (e.event_type, e.payload)).collect();
+        Ok(Revision { rows, moved: changes.moved, revised: changes.revised, events })
     }
+}
+
+/// What a batch's recompute writes: new and changed results, moved `changes_at`s
+/// `(person, day, changes_at)`, the revised people, and the results' event records.
+#[derive(Default)]
+struct Revision {
+    rows: Vec<ResultRow>,
+    moved: Vec<(i64, i32, Option<i64>)>,
+    revised: Vec<i64>,
+    events: Vec<EventRow>,
 }
 
 /// What recomputing the days touched by some punches reads besides punches: the days (clipped

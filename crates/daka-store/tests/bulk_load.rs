@@ -184,7 +184,7 @@ async fn bulk_loader(store: &Store) -> Option<BulkLoader> {
 #[tokio::test]
 async fn bulk_import_stores_what_the_generic_import_stores() {
     let (_a, generic) = common::fresh_store().await;
-    let (_b, bulk) = common::fresh_store().await;
+    let (dir, bulk) = common::fresh_store().await;
     let Some(mut loader) = bulk_loader(&bulk).await else {
         // PostgreSQL has no bulk path; the generic one is tested everywhere else.
         return;
@@ -198,6 +198,9 @@ async fn bulk_import_stores_what_the_generic_import_stores() {
         loaded.push(loader.import(t2, IdKind::UserId, batch, now).await.expect("bulk import"));
     }
     loader.finish().await.expect("last batch committed");
+    // Finishing copied the log into the database and truncated it (no other process reads it).
+    let log = std::fs::metadata(dir.path().join("t.db-wal")).expect("the log file");
+    assert_eq!(log.len(), 0);
     let count = |l: &[Loaded], what: Loaded| l.iter().filter(|x| **x == what).count();
     // Check-ins: u1 on 10 days, u2 on Mon–Tue of the second week too but not after leaving.
     let first = &loaded[0];
