@@ -228,9 +228,10 @@ impl BulkLoader {
     ) -> Result<Vec<Loaded>> {
         let store = self.store.clone();
         let mut conn = store.pool().acquire().await?;
-        let mut ids: Vec<String> = records.iter().flat_map(|r| [r.user_id.clone(), r.creator_id.clone()]).collect();
+        let mut ids: Vec<&str> = records.iter().flat_map(|r| [r.user_id.as_str(), r.creator_id.as_str()]).collect();
         ids.sort_unstable();
         ids.dedup();
+        let ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
         let holders = Store::holders_of_many(&mut conn, tenant_id, kind, &ids).await?;
         let mut loaded = vec![Loaded::Failed; records.len()];
         let mut fresh: Vec<Fresh> = Vec::with_capacity(records.len());

@@ -474,7 +474,7 @@ impl Importer<'_> {
     }
 
     /// Resolves a row to a punch, or says why not.
-    async fn accept(&mut self, row: Row) -> Result<()> {
+    async fn accept(&mut self, mut row: Row) -> Result<()> {
         let Some(person_id) = self.person_of(&row) else {
             let reason = format!(
                 "device user id {} is not in the device map{}",
@@ -508,16 +508,17 @@ impl Importer<'_> {
             return self.reject_row(&row, reason);
         }
         let key = punch_key(self.keys, self.id, &person_id, row.device.as_deref(), row.check_time);
+        // The row keeps what a reject line needs; the rest moves into the punch.
         let punch = PunchImport {
             user_id: person_id.clone(),
             creator_id: person_id,
             check_time: row.check_time,
             kind: IMPORT_KIND,
-            location_name: row.location.clone(),
-            comment: row.comment.clone(),
-            ssid: row.ssid.clone(),
-            bssid: row.bssid.clone(),
+            location_name: std::mem::take(&mut row.location),
+            comment: std::mem::take(&mut row.comment),
             is_wifi: row.ssid.is_some() || row.bssid.is_some(),
+            ssid: row.ssid.take(),
+            bssid: row.bssid.take(),
             device_id: row.device.clone(),
             idempotent_id: Some(key),
             ..Default::default()
@@ -542,17 +543,20 @@ impl Importer<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
-        let records: Vec<PunchImport> = batch.iter().map(|(_, p)| p.clone()).collect();
-        let lines = || format!("importing lines {}..{}", batch[0].0.line, batch[batch.len() - 1].0.line);
+        let (rows, records): (Vec<Row>, Vec<PunchImport>) = std::mem::take(&mut self.batch).into_iter().unzip();
+        let lines = || format!("importing lines {}..{}", rows[0].line, rows[rows.len() - 1].line);
+        let nobody = |importer: &Self, row: &Row| {
+            let person = importer.person_of(row).unwrap_or_default();
+            format!("{} {person} names nobody employed then", importer.id.name())
+        };
         if let Some(bulk) = self.bulk.as_mut() {
             let loaded = bulk.import(self.tenant_id, self.id.kind(), records, self.now).await.with_context(lines)?;
-            for ((row, punch), loaded) in batch.iter().zip(loaded) {
+            for (row, loaded) in rows.iter().zip(loaded) {
                 match loaded {
                     Loaded::Added => self.totals.added += 1,
                     Loaded::Present => self.totals.repeated += 1,
                     Loaded::Failed => {
-                        let reason = format!("{} {} names nobody employed then", self.id.name(), punch.user_id);
+                        let reason = nobody(self, row);
                         self.reject_row(row, reason)?;
                     }
                 }
@@ -560,6 +564,8 @@ impl Importer<'_> {
             self.rejects.flush()?;
             return Ok(());
         }
+        let keys: Vec<(String, Option<String>)> =
+            records.iter().map(|r| (r.user_id.clone(), r.idempotent_id.clone())).collect();
         let outcome =
             self.store.import_punches(self.tenant_id, self.id.kind(), records, self.now).await.with_context(lines)?;
         // Pre-resolution makes failures unexpected here; report them rather than drop them.
@@ -568,15 +574,15 @@ impl Importer<'_> {
             *failed.entry(u.as_str()).or_default() += 1;
         }
         let mut stored = outcome.stored.iter();
-        for (row, punch) in &batch {
-            if let Some(n) = failed.get_mut(punch.user_id.as_str()).filter(|n| **n > 0) {
+        for (row, (user_id, key)) in rows.iter().zip(&keys) {
+            if let Some(n) = failed.get_mut(user_id.as_str()).filter(|n| **n > 0) {
                 *n -= 1;
-                let reason = format!("{} {} names nobody employed then", self.id.name(), punch.user_id);
+                let reason = nobody(self, row);
                 self.reject_row(row, reason)?;
                 continue;
             }
             let Some(view) = stored.next() else { break };
-            if view.punch.idempotent_id == punch.idempotent_id
+            if view.punch.idempotent_id == *key
                 && view.punch.tenant_id == self.tenant_id
                 && self.is_new(view.punch.record_id)
             {
