@@ -14,9 +14,9 @@
 //! The connection lives on a writer thread that runs the batch's statements in order. The
 //! importing task waits for it only to begin the batch and to learn which punches were new: it
 //! plans and evaluates the recompute as if every punch were new (the common case of a fresh
-//! file) while the writer inserts them, redoing it only for the new ones if some were already
-//! stored, and queues the event records, results and the commit, so the writer stores one
-//! batch while the task prepares the next. [`BulkLoader::finish`] waits for the last
+//! file) while the writer inserts them, redoing it for the new ones if some were already stored
+//! (after such a batch it waits for the insert first), and queues the event records, results
+//! and the commit, so the writer stores one batch while the task prepares the next. [`BulkLoader::finish`] waits for the last
 //! commit. Only SQLite has this path; PostgreSQL uses [`Store::import_punches`].
 
 use std::collections::HashMap;
@@ -66,6 +66,11 @@ pub struct BulkLoader {
     store: Store,
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<JoinHandle<()>>,
+    /// Whether the last batch's punches were all new: the next batch's recompute then runs
+    /// while its punches are inserted, as if they all were new too. After a batch with repeats
+    /// (a file imported again, an interrupted import run again) it waits for the insert instead,
+    /// rather than evaluating days only to throw them away.
+    expect_new: bool,
 }
 
 impl Store {
@@ -98,7 +103,7 @@ impl Store {
                 }
             })
             .map_err(|e| Error::Invalid(format!("starting the bulk writer: {e}")))?;
-        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer) }))
+        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer), expect_new: true }))
     }
 }
 
@@ -267,24 +272,31 @@ impl BulkLoader {
         // what the transaction sees, except the batch's own punches, which `own` holds.
         self.call(|c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
         let inserted = self.request(move |c| insert_punches(c, fresh, now))?;
-        // Recomputed as if every punch were new (a fresh import) while the writer inserts them.
         let audience = subscribed(&mut conn, tenant_id).await?;
         let announce = audience.includes(USER_TASK_UPDATED);
         let mut resolver = Resolver::new(tenant_id);
-        let planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
-        let mut revision = self.revise(&mut conn, planned, &punched, own.clone(), tenant_id, announce, now).await?;
+        let mut revision = None;
+        if self.expect_new {
+            // Recomputed as if every punch were new while the writer inserts them.
+            let planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
+            revision = Some(self.revise(&mut conn, planned, &punched, own.clone(), tenant_id, announce, now).await?);
+        }
         let (fresh, added) = inserted.await?;
         for (f, added) in fresh.iter().zip(&added) {
             loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
         }
         let new: Vec<&Punch> = fresh.iter().zip(&added).filter(|(_, a)| **a).map(|(f, _)| &f.punch).collect();
-        if new.len() < candidates.len() {
-            // Some were already stored: only the days of the new ones are recomputed.
-            let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
-            let planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
-            let own = own.into_iter().zip(&added).filter(|(_, a)| **a).map(|(p, _)| p).collect();
-            revision = self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?;
-        }
+        self.expect_new = new.len() == candidates.len();
+        let revision = match revision {
+            Some(revision) if self.expect_new => revision,
+            _ => {
+                // Only the days of the new punches are recomputed.
+                let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
+                let planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
+                let own = own.into_iter().zip(&added).filter(|(_, a)| **a).map(|(p, _)| p).collect();
+                self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?
+            }
+        };
         if audience.includes(USER_FLOW_CREATED) {
             let mut events = Vec::with_capacity(new.len());
             for punch in &new {
