@@ -16,8 +16,9 @@
 //! plans and evaluates the recompute as if every punch were new (the common case of a fresh
 //! file) while the writer inserts them, redoing it for the new ones if some were already stored
 //! (after such a batch it waits for the insert first), and queues the event records, results
-//! and the commit, so the writer stores one batch while the task prepares the next. [`BulkLoader::finish`] waits for the last
-//! commit. Only SQLite has this path; PostgreSQL uses [`Store::import_punches`].
+//! and the commit, so the writer stores one batch while the task prepares the next.
+//! [`BulkLoader::finish`] waits for the last commit. Only SQLite has this path; PostgreSQL uses
+//! [`Store::import_punches`].
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -251,13 +252,9 @@ impl BulkLoader {
         // punches' (person_id, check_time) index is then written page after page.
         fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
         let candidates: Vec<(i64, i64)> = fresh.iter().map(|f| (f.punch.person_id, f.punch.check_time)).collect();
-        let own: Vec<(i64, EnginePunch)> = fresh
-            .iter()
-            .map(|f| {
-                let p = &f.punch;
-                (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
-            })
-            .collect();
+        // The punches for a recompute while they are inserted (see `expect_new`).
+        let optimistic: Option<Vec<(i64, EnginePunch)>> =
+            self.expect_new.then(|| fresh.iter().map(|f| for_engine(&f.punch)).collect());
         // The people, read once for the batch (before it began).
         let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
         let mut punched: Vec<Person> = Vec::new();
@@ -269,31 +266,32 @@ impl BulkLoader {
         }
 
         // From here until the commit no other connection can write: what the pool reads is
-        // what the transaction sees, except the batch's own punches, which `own` holds.
+        // what the transaction sees, except the batch's own punches, held in memory.
         self.call(|c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
         let inserted = self.request(move |c| insert_punches(c, fresh, now))?;
         let audience = subscribed(&mut conn, tenant_id).await?;
         let announce = audience.includes(USER_TASK_UPDATED);
         let mut resolver = Resolver::new(tenant_id);
         let mut revision = None;
-        if self.expect_new {
+        if let Some(own) = optimistic {
             // Recomputed as if every punch were new while the writer inserts them.
             let planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
-            revision = Some(self.revise(&mut conn, planned, &punched, own.clone(), tenant_id, announce, now).await?);
+            revision = Some(self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?);
         }
         let (fresh, added) = inserted.await?;
         for (f, added) in fresh.iter().zip(&added) {
             loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
         }
         let new: Vec<&Punch> = fresh.iter().zip(&added).filter(|(_, a)| **a).map(|(f, _)| &f.punch).collect();
-        self.expect_new = new.len() == candidates.len();
+        let all_new = new.len() == candidates.len();
+        self.expect_new = all_new;
         let revision = match revision {
-            Some(revision) if self.expect_new => revision,
+            Some(revision) if all_new => revision,
             _ => {
                 // Only the days of the new punches are recomputed.
                 let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
                 let planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
-                let own = own.into_iter().zip(&added).filter(|(_, a)| **a).map(|(p, _)| p).collect();
+                let own = new.iter().map(|p| for_engine(p)).collect();
                 self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?
             }
         };
@@ -410,6 +408,11 @@ impl Store {
     fn ids_for(&self, n: usize) -> Vec<i64> {
         (0..n).map(|_| self.next_id()).collect()
     }
+}
+
+/// A punch as the engine sees it, with its person.
+fn for_engine(p: &Punch) -> (i64, EnginePunch) {
+    (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
 }
 
 /// Inserts the batch's punches; returns them with whether each was new.

@@ -538,6 +538,12 @@ impl Importer<'_> {
         self.reject(r)
     }
 
+    /// Why a row that pre-resolution accepted still named nobody when it was stored.
+    fn nobody_then(&self, row: &Row) -> String {
+        let person = self.person_of(row).unwrap_or_default();
+        format!("{} {person} names nobody employed then", self.id.name())
+    }
+
     /// Stores the pending batch in one transaction.
     async fn flush(&mut self) -> Result<()> {
         if self.batch.is_empty() {
@@ -545,10 +551,6 @@ impl Importer<'_> {
         }
         let (rows, records): (Vec<Row>, Vec<PunchImport>) = std::mem::take(&mut self.batch).into_iter().unzip();
         let lines = || format!("importing lines {}..{}", rows[0].line, rows[rows.len() - 1].line);
-        let nobody = |importer: &Self, row: &Row| {
-            let person = importer.person_of(row).unwrap_or_default();
-            format!("{} {person} names nobody employed then", importer.id.name())
-        };
         if let Some(bulk) = self.bulk.as_mut() {
             let loaded = bulk.import(self.tenant_id, self.id.kind(), records, self.now).await.with_context(lines)?;
             for (row, loaded) in rows.iter().zip(loaded) {
@@ -556,7 +558,7 @@ impl Importer<'_> {
                     Loaded::Added => self.totals.added += 1,
                     Loaded::Present => self.totals.repeated += 1,
                     Loaded::Failed => {
-                        let reason = nobody(self, row);
+                        let reason = self.nobody_then(row);
                         self.reject_row(row, reason)?;
                     }
                 }
@@ -577,7 +579,7 @@ impl Importer<'_> {
         for (row, (user_id, key)) in rows.iter().zip(&keys) {
             if let Some(n) = failed.get_mut(user_id.as_str()).filter(|n| **n > 0) {
                 *n -= 1;
-                let reason = nobody(self, row);
+                let reason = self.nobody_then(row);
                 self.reject_row(row, reason)?;
                 continue;
             }
