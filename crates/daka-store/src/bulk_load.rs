@@ -1,24 +1,26 @@
-//! The bulk write path of the embedded database, for `daka import`: the same punches, results
-//! and event records as [`Store::import_punches`], written through SQLite's own prepared
-//! statements on a dedicated connection instead of sqlx's `Any` layer.
+//! The bulk write path of the embedded database, for `daka import`: time-clock punches, their
+//! results and event records as [`Store::import_punches`] stores them with
+//! [`Repeats::ByInstant`](crate::punches::Repeats::ByInstant), written through SQLite's own prepared statements on a dedicated
+//! connection instead of sqlx's `Any` layer. Repeats are recognised by person, instant and
+//! device; the punches carry no idempotency key (so they cost no key index entry).
 //!
 //! A batch is one SQLite write transaction (`BEGIN IMMEDIATE` … `COMMIT` with the connection's
 //! `synchronous = FULL`: a committed batch is durable). While it is open no other connection can
-//! commit, so everything the batch reads through the pool once it has begun — rules, approvals,
-//! remedies, subscriptions, stored results and punches — is exactly what the transaction sees,
-//! except the batch's own new punches, which the importing task holds in memory. The batch's
-//! people are read just before it begins, while the writer still stores the previous batch
-//! (reading them after `BEGIN` made a 2M-punch import 15–25 % slower): a change to one of them
-//! that another process commits in that moment is not seen by the batch.
+//! commit, so everything the batch reads through the pool once it has begun — subscriptions,
+//! stored results and punches — is exactly what the transaction sees, except the batch's own
+//! new punches, which the importing task holds in memory. The batch's people and the rules of
+//! the days it touches (memberships, groups, shifts, schedules, calendars, approvals, pending
+//! remedies: nothing an import writes) are read just before it begins, while the writer still
+//! stores the previous batch. A change to a person that another process commits in that moment
+//! is not seen by the batch; a change to anything else is (the connection's `data_version`
+//! tells), and the rules are then read again.
 //!
-//! The connection lives on a writer thread that runs the batch's statements in order. The
-//! importing task waits for it only to begin the batch and to learn which punches were new: it
-//! plans and evaluates the recompute as if every punch were new (the common case of a fresh
-//! file) while the writer inserts them, redoing it for the new ones if some were already stored
-//! (after such a batch it waits for the insert first), and queues the event records, results
-//! and the commit, so the writer stores one batch while the task prepares the next.
-//! [`BulkLoader::finish`] waits for the last commit. Only SQLite has this path; PostgreSQL uses
-//! [`Store::import_punches`].
+//! The connection lives on a writer thread that runs the batch's statements in order. Once the
+//! batch has begun, the importing task asks the writer which punches are stored already,
+//! queues the insert of the others and evaluates their days while the writer inserts them,
+//! then queues the event records, results and the commit, so the writer stores one batch while
+//! the task prepares the next. [`BulkLoader::finish`] waits for the last commit. Only SQLite
+//! has this path; PostgreSQL uses [`Store::import_punches`].
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -67,11 +69,11 @@ pub struct BulkLoader {
     store: Store,
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<JoinHandle<()>>,
-    /// Whether the last batch's punches were all new: the next batch's recompute then runs
-    /// while its punches are inserted, as if they all were new too. After a batch with repeats
-    /// (a file imported again, an interrupted import run again) it waits for the insert instead,
-    /// rather than evaluating days only to throw them away.
-    expect_new: bool,
+    /// The connection's `PRAGMA data_version` when its last batch began (or when it opened).
+    /// It changes only when another connection commits, and none can while a batch is open:
+    /// the same value at the next `BEGIN` means the rules a batch read through the pool before
+    /// it began are still the database's.
+    version: i64,
 }
 
 impl Store {
@@ -94,6 +96,7 @@ impl Store {
              PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};"
         ))?;
         conn.set_prepared_statement_cache_capacity(32);
+        let version = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         let (jobs, queue) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("daka-bulk-writer".into())
@@ -104,7 +107,7 @@ impl Store {
                 }
             })
             .map_err(|e| Error::Invalid(format!("starting the bulk writer: {e}")))?;
-        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer), expect_new: true }))
+        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer), version }))
     }
 }
 
@@ -232,6 +235,9 @@ impl BulkLoader {
         records: Vec<PunchImport>,
         now: i64,
     ) -> Result<Vec<Loaded>> {
+        if records.iter().any(|r| r.idempotent_id.is_some()) {
+            return Err(Error::Invalid("the bulk loader recognises repeats by instant: records carry no key".into()));
+        }
         let store = self.store.clone();
         let mut conn = store.pool().acquire().await?;
         let mut ids: Vec<&str> = records.iter().flat_map(|r| [r.user_id.as_str(), r.creator_id.as_str()]).collect();
@@ -252,9 +258,6 @@ impl BulkLoader {
         // punches' (person_id, check_time) index is then written page after page.
         fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
         let candidates: Vec<(i64, i64)> = fresh.iter().map(|f| (f.punch.person_id, f.punch.check_time)).collect();
-        // The punches for a recompute while they are inserted (see `expect_new`).
-        let optimistic: Option<Vec<(i64, EnginePunch)>> =
-            self.expect_new.then(|| fresh.iter().map(|f| for_engine(&f.punch)).collect());
         // The people, read once for the batch (before it began).
         let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
         let mut punched: Vec<Person> = Vec::new();
@@ -264,40 +267,63 @@ impl BulkLoader {
                 punched.push((*p).clone());
             }
         }
+        // The rules of the days the punches touch, read while the writer still stores the
+        // previous batch (see `version`).
+        let mut resolver = Resolver::new(tenant_id);
+        let early = Plan::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
 
         // From here until the commit no other connection can write: what the pool reads is
         // what the transaction sees, except the batch's own punches, held in memory.
-        self.call(|c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
-        let inserted = self.request(move |c| insert_punches(c, fresh, now))?;
-        let audience = subscribed(&mut conn, tenant_id).await?;
-        let announce = audience.includes(USER_TASK_UPDATED);
-        let mut resolver = Resolver::new(tenant_id);
-        let mut revision = None;
-        if let Some(own) = optimistic {
-            // Recomputed as if every punch were new while the writer inserts them.
-            let planned = Planned::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
-            revision = Some(self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?);
+        let version = self
+            .call(|c| {
+                c.execute_batch("BEGIN IMMEDIATE")?;
+                Ok(c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?)
+            })
+            .await?;
+        let rules_held = version == self.version;
+        self.version = version;
+        let spans = spans_of(&fresh);
+        let stored = self.call(move |c| stored_devices(c, &spans)).await?;
+        let mut new: Vec<Fresh> = Vec::with_capacity(fresh.len());
+        // Where the new punches of the current person and instant begin in `new` (the batch is
+        // in person and time order, so an earlier punch of the batch it repeats is among them).
+        let mut run = 0;
+        for f in fresh {
+            let (person, at, device) = (f.punch.person_id, f.punch.check_time, &f.punch.device_id);
+            if new.get(run).is_none_or(|g| (g.punch.person_id, g.punch.check_time) != (person, at)) {
+                run = new.len();
+            }
+            let repeat = new[run..].iter().any(|g| g.punch.device_id == *device)
+                || stored.get(&(person, at)).is_some_and(|devices| devices.contains(device));
+            if repeat {
+                loaded[f.index] = Loaded::Present;
+            } else {
+                loaded[f.index] = Loaded::Added;
+                new.push(f);
+            }
         }
-        let (fresh, added) = inserted.await?;
-        for (f, added) in fresh.iter().zip(&added) {
-            loaded[f.index] = if *added { Loaded::Added } else { Loaded::Present };
-        }
-        let new: Vec<&Punch> = fresh.iter().zip(&added).filter(|(_, a)| **a).map(|(f, _)| &f.punch).collect();
-        let all_new = new.len() == candidates.len();
-        self.expect_new = all_new;
-        let revision = match revision {
-            Some(revision) if all_new => revision,
-            _ => {
-                // Only the days of the new punches are recomputed.
-                let touched: Vec<(i64, i64)> = new.iter().map(|p| (p.person_id, p.check_time)).collect();
-                let planned = Planned::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
-                let own = new.iter().map(|p| for_engine(p)).collect();
-                self.revise(&mut conn, planned, &punched, own, tenant_id, announce, now).await?
+        let own: Vec<(i64, EnginePunch)> = new.iter().map(|f| for_engine(&f.punch)).collect();
+        let plan = match (rules_held, own.len() == candidates.len()) {
+            (true, true) => early,
+            // Only the days of the new punches are recomputed; the rules read early still hold.
+            (true, false) => {
+                let touched: Vec<(i64, i64)> = own.iter().map(|(person, p)| (*person, p.at)).collect();
+                Plan::read(&mut conn, &mut resolver, &punched, &touched, now).await?
+            }
+            // Another connection committed since: every rule is read again.
+            (false, _) => {
+                let touched: Vec<(i64, i64)> = own.iter().map(|(person, p)| (*person, p.at)).collect();
+                Plan::read(&mut conn, &mut Resolver::new(tenant_id), &punched, &touched, now).await?
             }
         };
+        let inserted = self.request(move |c| insert_punches(c, new, now))?;
+        let audience = subscribed(&mut conn, tenant_id).await?;
+        let announce = audience.includes(USER_TASK_UPDATED);
+        let revision = self.revise(&mut conn, plan, &punched, own, tenant_id, announce, now).await?;
+        let new = inserted.await?;
         if audience.includes(USER_FLOW_CREATED) {
             let mut events = Vec::with_capacity(new.len());
-            for punch in &new {
+            for Fresh { punch, .. } in &new {
                 let person = people
                     .get(&punch.person_id)
                     .ok_or_else(|| Error::Corrupt(format!("person {}", punch.person_id)))?;
@@ -317,28 +343,29 @@ impl BulkLoader {
         Ok(loaded)
     }
 
-    /// Evaluates what `planned` resolved, with the stored punches read through the pool and the
-    /// batch's new ones (`own`), like the generic recompute (cause: a change); returns what to
-    /// write: the changed results, and their events when `announce`.
+    /// Evaluates what `plan` resolved, with the stored results and punches read through the
+    /// pool and the batch's new punches (`own`), like the generic recompute (cause: a change);
+    /// returns what to write: the changed results, and their events when `announce`.
     #[allow(clippy::too_many_arguments)]
     async fn revise(
         &self,
         conn: &mut sqlx::AnyConnection,
-        planned: Planned<'_>,
+        plan: Plan<'_>,
         people: &[Person],
         own: Vec<(i64, EnginePunch)>,
         tenant_id: i64,
         announce: bool,
         now: i64,
     ) -> Result<Revision> {
-        let Some(runs) = planned.runs else {
+        let Some(runs) = plan.runs else {
             return Ok(Revision::default());
         };
+        let stored = stored_in(conn, &bulk::merge_ranges(plan.affected)).await?;
         let punches = punches_in(conn, &runs.spans(), own).await?;
-        let inputs = Inputs { punches, absences: planned.absences, remedies: planned.remedies };
+        let inputs = Inputs { punches, absences: plan.absences, remedies: plan.remedies };
         let evaluated = runs.evaluate(&inputs, now);
-        let stored = &planned.stored;
-        let changes = changes(&evaluated, stored, people, tenant_id, Cause::Change, announce, || self.store.next_id())?;
+        let changes =
+            changes(&evaluated, &stored, people, tenant_id, Cause::Change, announce, || self.store.next_id())?;
         let mut rows = Vec::with_capacity(changes.rows.len());
         for (e, day, result_id) in &changes.rows {
             rows.push(ResultRow {
@@ -367,16 +394,17 @@ struct Revision {
     events: Vec<EventRow>,
 }
 
-/// What recomputing the days touched by some punches reads besides punches: the days (clipped
-/// to `now`), their stored results, their rules, approved absences and pending remedies.
-struct Planned<'p> {
-    stored: StoredDays,
+/// The rules side of recomputing the days touched by some punches: the days (clipped to `now`),
+/// their rules, approved absences and pending remedies — nothing the batches of an import
+/// write, so it can be read before the batch begins.
+struct Plan<'p> {
+    affected: Vec<(i64, i64, i64)>,
     runs: Option<Runs<'p>>,
     absences: HashMap<i64, Vec<Absence>>,
     remedies: HashMap<i64, Vec<(i32, PendingRemedy)>>,
 }
 
-impl<'p> Planned<'p> {
+impl<'p> Plan<'p> {
     /// Reads the plan for the days `touched` `(person, instant)` among `people` through `conn`.
     async fn read(
         conn: &mut sqlx::AnyConnection,
@@ -384,16 +412,17 @@ impl<'p> Planned<'p> {
         people: &'p [Person],
         touched: &[(i64, i64)],
         now: i64,
-    ) -> Result<Planned<'p>> {
+    ) -> Result<Plan<'p>> {
         let affected = clip_ranges(&days_touched_with(conn, resolver, touched).await?, now);
-        let stored = stored_in(conn, &bulk::merge_ranges(affected.clone())).await?;
-        let jobs = jobs_for(people, &affected, &stored, now, Cause::Change)?;
+        // Which days a range evaluates depends on stored results only for ranges of a week or
+        // more (a rule change reaching back); a punch touches at most three days.
+        let jobs = jobs_for(people, &affected, &StoredDays::new(), now, Cause::Change)?;
         let Some(runs) = resolve_runs(conn, resolver, &jobs).await? else {
-            return Ok(Planned { stored, runs: None, absences: HashMap::new(), remedies: HashMap::new() });
+            return Ok(Plan { affected, runs: None, absences: HashMap::new(), remedies: HashMap::new() });
         };
         let absences = approved_absences(conn, &runs.spans()).await?;
         let remedies = pending_remedies(conn, &runs.ids, day_number(runs.lo), day_number(runs.hi)).await?;
-        Ok(Planned { stored, runs: Some(runs), absences, remedies })
+        Ok(Plan { affected, runs: Some(runs), absences, remedies })
     }
 }
 
@@ -415,43 +444,74 @@ fn for_engine(p: &Punch) -> (i64, EnginePunch) {
     (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
 }
 
-/// Inserts the batch's punches; returns them with whether each was new.
-fn insert_punches(conn: &mut Connection, fresh: Vec<Fresh>, now: i64) -> Result<(Vec<Fresh>, Vec<bool>)> {
-    let mut added = Vec::with_capacity(fresh.len());
+/// Inserts the batch's new punches (none is stored yet, none carries a key); returns them.
+fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Vec<Fresh>> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
              comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, idempotent_id, longitude, \
              latitude, imported, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-             ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT (tenant_id, idempotent_id) DO NOTHING",
+             ?15, NULL, ?16, ?17, ?18, ?19)",
     )?;
-    for f in &fresh {
+    for f in &new {
         let p = &f.punch;
-        added.push(
-            insert.execute(params![
-                p.record_id,
-                p.tenant_id,
-                p.person_id,
-                p.creator_id,
-                p.check_time,
-                p.kind,
-                p.location_name,
-                p.comment,
-                p.ssid,
-                p.bssid,
-                p.is_field,
-                p.is_wifi,
-                f.photo_urls,
-                p.device_id,
-                p.external_id,
-                p.idempotent_id,
-                p.longitude,
-                p.latitude,
-                p.imported,
-                now,
-            ])? == 1,
-        );
+        insert.execute(params![
+            p.record_id,
+            p.tenant_id,
+            p.person_id,
+            p.creator_id,
+            p.check_time,
+            p.kind,
+            p.location_name,
+            p.comment,
+            p.ssid,
+            p.bssid,
+            p.is_field,
+            p.is_wifi,
+            f.photo_urls,
+            p.device_id,
+            p.external_id,
+            p.longitude,
+            p.latitude,
+            p.imported,
+            now,
+        ])?;
     }
-    Ok((fresh, added))
+    drop(insert);
+    Ok(new)
+}
+
+/// Each person's span `(person, first, last check time)` of the batch's punches (in person order).
+fn spans_of(fresh: &[Fresh]) -> Vec<(i64, i64, i64)> {
+    let mut spans: Vec<(i64, i64, i64)> = Vec::new();
+    for f in fresh {
+        let (person, at) = (f.punch.person_id, f.punch.check_time);
+        match spans.last_mut() {
+            Some(s) if s.0 == person => {
+                s.1 = s.1.min(at);
+                s.2 = s.2.max(at);
+            }
+            _ => spans.push((person, at, at)),
+        }
+    }
+    spans
+}
+
+/// Devices of stored punches by person and instant.
+type StoredDevices = HashMap<(i64, i64), Vec<Option<String>>>;
+
+/// The devices of every stored punch within `spans`, by person and instant.
+fn stored_devices(conn: &mut Connection, spans: &[(i64, i64, i64)]) -> Result<StoredDevices> {
+    let mut query = conn.prepare_cached(
+        "SELECT check_time, device_id FROM punches WHERE person_id = ?1 AND check_time >= ?2 AND check_time <= ?3",
+    )?;
+    let mut out = StoredDevices::new();
+    for &(person, from, to) in spans {
+        let mut rows = query.query(params![person, from, to])?;
+        while let Some(row) = rows.next()? {
+            out.entry((person, row.get(0)?)).or_default().push(row.get(1)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Appends event records `((type, body), seq)`, like [`Store::record_events`].

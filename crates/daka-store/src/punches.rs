@@ -133,10 +133,26 @@ pub struct PunchView {
     pub creator: Arc<Person>,
 }
 
+/// How an import recognises punches that are already stored (or earlier in the same import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// By idempotency key only: the open API's `idempotent_id`.
+    ByKey,
+    /// Also by person, check instant and device (no device matches no device): a time clock's
+    /// export names each punch by these alone, so importing it again adds nothing whatever keys
+    /// the records carry.
+    ByInstant,
+}
+
+/// A punch as a time clock names it: person, instant, device.
+type PunchIdentity = (i64, i64, Option<String>);
+
 /// Where an import record's answer comes from.
 enum Answer {
     /// A punch stored before this import, by idempotency key.
     Known(String),
+    /// A punch stored before this import at the same instant (see [`Repeats::ByInstant`]).
+    Same(Box<PunchView>),
     /// A punch of this import, by index.
     Fresh(usize),
 }
@@ -289,7 +305,7 @@ pub fn flow_created_event(punch: &Punch, person: &Person) -> serde_json::Value {
 impl Store {
     /// Imports punch records: resolves each record's ids to the people employed at its check
     /// time, stores the new ones with their `user_flow.created` event records in one transaction,
-    /// and returns originals for repeated idempotency keys. Records whose ids name nobody are
+    /// and returns originals for repeats (as `repeats` recognises them). Records whose ids name nobody are
     /// reported in `failed`; when every record fails nothing is written and
     /// [`Error::UnknownUsers`] is returned. A batch costs a fixed number of statements (look-ups
     /// by `IN (…)`, multi-row inserts, one recompute of every touched person-day).
@@ -298,6 +314,7 @@ impl Store {
         tenant_id: i64,
         kind: IdKind,
         records: Vec<PunchImport>,
+        repeats: Repeats,
         now: i64,
     ) -> Result<ImportOutcome> {
         let mut w = self.write().await?;
@@ -305,6 +322,16 @@ impl Store {
         ids.sort_unstable();
         ids.dedup();
         let holders = Store::holders_of_many(&mut w.tx, tenant_id, kind, &ids).await?;
+        let same = match repeats {
+            Repeats::ByKey => HashMap::new(),
+            Repeats::ByInstant => {
+                let at = |r: &PunchImport| {
+                    holders.get(&r.user_id)?.iter().find(|p| p.employed_at(r.check_time)).map(|p| (p.id, r.check_time))
+                };
+                self.punches_at(&mut w.tx, &records.iter().filter_map(at).collect::<Vec<_>>()).await?
+            }
+        };
+        let mut fresh_instants: HashMap<PunchIdentity, usize> = HashMap::new();
         let mut keys: Vec<String> =
             records.iter().filter_map(|r| r.idempotent_id.clone().filter(|k| !k.is_empty())).collect();
         keys.sort_unstable();
@@ -320,6 +347,18 @@ impl Store {
                 outcome.failed.push((rec.user_id.clone(), rec.creator_id.clone()));
                 continue;
             };
+            if repeats == Repeats::ByInstant {
+                let instant = (person.id, rec.check_time, rec.device_id.clone());
+                if let Some(original) = same.get(&instant) {
+                    answers.push(Answer::Same(Box::new(original.clone())));
+                    continue;
+                }
+                if let Some(&i) = fresh_instants.get(&instant) {
+                    answers.push(Answer::Fresh(i));
+                    continue;
+                }
+                fresh_instants.insert(instant, fresh.len());
+            }
             let key = rec.idempotent_id.clone().filter(|k| !k.is_empty());
             if let Some(k) = &key {
                 if known.contains_key(k) {
@@ -365,6 +404,7 @@ impl Store {
         for answer in answers {
             let view = match answer {
                 Answer::Known(k) => known.get(&k).cloned(),
+                Answer::Same(v) => Some(*v),
                 Answer::Fresh(i) => fresh.get(i).and_then(|v| match &v.punch.idempotent_id {
                     Some(k) if !inserted.contains(&v.punch.record_id) => known.get(k).cloned(),
                     _ => Some(v.clone()),
@@ -373,6 +413,37 @@ impl Store {
             outcome.stored.push(view.ok_or_else(|| Error::Corrupt("punch vanished during import".into()))?);
         }
         Ok(outcome)
+    }
+
+    /// The stored punches at the given `(person, instant)`s, by person, instant and device,
+    /// read after locking those people's results (on PostgreSQL; SQLite writers are serialized),
+    /// so a concurrent import of the same punches waits for this one and then sees them.
+    async fn punches_at(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        instants: &[(i64, i64)],
+    ) -> Result<HashMap<PunchIdentity, PunchView>> {
+        let (Some(from), Some(to)) = (instants.iter().map(|i| i.1).min(), instants.iter().map(|i| i.1).max()) else {
+            return Ok(HashMap::new());
+        };
+        let mut people: Vec<i64> = instants.iter().map(|i| i.0).collect();
+        people.sort_unstable();
+        people.dedup();
+        self.lock_people(tx, &people).await?;
+        let wanted: HashSet<(i64, i64)> = instants.iter().copied().collect();
+        let mut punches = Vec::new();
+        for chunk in people.chunks(1000) {
+            let filter = format!("person_id IN ({}) AND check_time >= $1 AND check_time <= $2", bulk::id_list(chunk));
+            let found = select_punches(tx, &filter, &[Bind::Int(from), Bind::Int(to)]).await?;
+            punches.extend(found.into_iter().filter(|p| wanted.contains(&(p.person_id, p.check_time))));
+        }
+        let views = self.views(tx, punches).await?;
+        let mut out = HashMap::with_capacity(views.len());
+        for v in views {
+            // The earliest stored punch answers for its instant.
+            out.entry((v.punch.person_id, v.punch.check_time, v.punch.device_id.clone())).or_insert(v);
+        }
+        Ok(out)
     }
 
     /// Inserts one punch row inside `tx`. Returns false, inserting nothing, when a punch with the
@@ -401,7 +472,7 @@ impl Store {
         for chunk in punches.chunks(bulk::rows_per_statement(WIDTH)) {
             let sql = format!(
                 "INSERT INTO punches ({columns}, created_at) VALUES {} \
-                 ON CONFLICT (tenant_id, idempotent_id) DO NOTHING",
+                 ON CONFLICT (tenant_id, idempotent_id) WHERE idempotent_id IS NOT NULL DO NOTHING",
                 bulk::values(self.backend(), chunk.len(), WIDTH)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -485,26 +556,6 @@ impl Store {
             .into_iter()
             .map(|punch| Ok(PunchView { person: find(punch.person_id)?, creator: find(punch.creator_id)?, punch }))
             .collect()
-    }
-
-    /// Whether the tenant holds a punch whose idempotency key starts with the ASCII `prefix`
-    /// (one probe of the key index).
-    pub async fn has_key_prefix(&self, tenant_id: i64, prefix: &str) -> Result<bool> {
-        let mut upper = prefix.as_bytes().to_vec();
-        match upper.last_mut() {
-            Some(last) if prefix.is_ascii() && *last < 0x7f => *last += 1,
-            _ => return Err(Error::Invalid(format!("key prefix {prefix:?} is not a non-empty ASCII text"))),
-        }
-        let upper = String::from_utf8(upper).map_err(|e| Error::Invalid(e.to_string()))?;
-        let row = sqlx::query(
-            "SELECT 1 FROM punches WHERE tenant_id = $1 AND idempotent_id >= $2 AND idempotent_id < $3 LIMIT 1",
-        )
-        .bind(tenant_id)
-        .bind(prefix)
-        .bind(upper)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.is_some())
     }
 
     /// One punch of a tenant by record id.

@@ -5,10 +5,11 @@ mod common;
 
 use std::collections::HashMap;
 
+use daka_store::approvals::{ApprovalKind, NewApproval};
 use daka_store::bulk_load::{BulkLoader, Loaded};
 use daka_store::events::USER_FLOW_CREATED;
 use daka_store::people::{IdKind, NewPerson, Person};
-use daka_store::punches::PunchImport;
+use daka_store::punches::{PunchImport, Repeats};
 use daka_store::Store;
 use daka_types::attendance::groups::Group;
 use serde_json::Value;
@@ -70,13 +71,12 @@ fn punch(user: &str, at: i64) -> PunchImport {
         kind: 7,
         location_name: "gate".into(),
         device_id: Some("gate-1".into()),
-        idempotent_id: Some(format!("k-{user}-{at}")),
         ..PunchImport::default()
     }
 }
 
 /// Two batches over two weeks: check-ins first (late, on time, missing), then check-outs of the
-/// same days (so stored results change), a repeated key, an unknown id and punches of u2 after
+/// same days (so stored results change), a punch twice, an unknown id and punches of u2 after
 /// u2 left.
 fn batches() -> Vec<Vec<PunchImport>> {
     let mut ins = Vec::new();
@@ -90,7 +90,10 @@ fn batches() -> Vec<Vec<PunchImport>> {
             outs.push(punch(user, day + 18 * HOUR - (d % 4) * 7 * MIN));
         }
     }
-    ins.push(punch("u1", MON + 9 * HOUR)); // the same key twice in one batch
+    ins.push(punch("u1", MON + 9 * HOUR)); // the same punch twice in one batch
+    let mut elsewhere = punch("u1", MON + 9 * HOUR);
+    elsewhere.device_id = Some("gate-2".into()); // the same instant on another device: a punch
+    ins.push(elsewhere);
     ins.push(punch("nobody", MON + 9 * HOUR));
     vec![ins, outs]
 }
@@ -194,7 +197,10 @@ async fn bulk_import_stores_what_the_generic_import_stores() {
     let (t2, people2, g2, s2) = office(&bulk).await;
     let mut loaded = Vec::new();
     for batch in batches() {
-        generic.import_punches(t1, IdKind::UserId, batch.clone(), now).await.expect("generic import");
+        generic
+            .import_punches(t1, IdKind::UserId, batch.clone(), Repeats::ByInstant, now)
+            .await
+            .expect("generic import");
         loaded.push(loader.import(t2, IdKind::UserId, batch, now).await.expect("bulk import"));
     }
     loader.finish().await.expect("last batch committed");
@@ -204,8 +210,8 @@ async fn bulk_import_stores_what_the_generic_import_stores() {
     let count = |l: &[Loaded], what: Loaded| l.iter().filter(|x| **x == what).count();
     // Check-ins: u1 on 10 days, u2 on Mon–Tue of the second week too but not after leaving.
     let first = &loaded[0];
-    assert_eq!(first.len(), 10 + 10 + 2);
-    assert_eq!(count(first, Loaded::Present), 1, "the repeated key");
+    assert_eq!(first.len(), 10 + 10 + 3);
+    assert_eq!(count(first, Loaded::Present), 1, "the repeated punch");
     assert_eq!(first[first.len() - 1], Loaded::Failed, "nobody");
     let after_leaving = batches()[0].iter().filter(|p| p.user_id == "u2" && p.check_time >= MON + 9 * DAY).count();
     assert!(after_leaving > 0);
@@ -232,13 +238,56 @@ async fn bulk_import_stores_what_the_generic_import_stores() {
     loader.finish().await.expect("committed");
     assert_eq!(facts(&bulk, t2, &people2, &g2, &s2, now).await, b);
 
-    // The importer asks which key format a tenant's punches use.
-    assert!(bulk.has_key_prefix(t2, "k-").await.expect("probe"));
-    assert!(bulk.has_key_prefix(t2, "k-u2-").await.expect("probe"));
-    assert!(!bulk.has_key_prefix(t2, "k-u3").await.expect("probe"));
-    assert!(!bulk.has_key_prefix(t2, "imp-").await.expect("probe"));
-    assert!(!bulk.has_key_prefix(t2 + 1, "k-").await.expect("probe"), "another tenant");
-    assert!(bulk.has_key_prefix(t2, "").await.is_err());
+    // Records with an idempotency key are refused (the loader stores none).
+    let mut keyed = batches()[0].clone();
+    keyed[0].idempotent_id = Some("k".into());
+    let mut loader = bulk_loader(&bulk).await.expect("SQLite");
+    assert!(loader.import(t2, IdKind::UserId, keyed, now).await.is_err());
+    loader.finish().await.expect("nothing pending");
+    assert_eq!(facts(&bulk, t2, &people2, &g2, &s2, now).await, b);
+}
+
+/// An approved leave for u1 on Tuesday 2024-01-16, written through the store's pool.
+async fn tuesday_leave(store: &Store, tenant: i64) {
+    let item = NewApproval {
+        kind: ApprovalKind::Leave,
+        field: "user_approval.leaves[0]".into(),
+        start_time: "2024-01-16 09:00:00".into(),
+        end_time: "2024-01-16 18:00:00".into(),
+        idempotent_id: None,
+        body: serde_json::json!({}),
+    };
+    store.create_approvals(tenant, IdKind::UserId, "u1", 20240116, vec![item], MON).await.expect("leave");
+}
+
+#[tokio::test]
+async fn a_batch_after_another_connection_committed_reads_the_rules_again() {
+    let (_a, generic) = common::fresh_store().await;
+    let (_b, bulk) = common::fresh_store().await;
+    let Some(mut loader) = bulk_loader(&bulk).await else { return };
+    let now = MON + 20 * DAY;
+    let (t1, people1, g1, s1) = office(&generic).await;
+    let (t2, people2, g2, s2) = office(&bulk).await;
+    let [ins, outs] = <[Vec<PunchImport>; 2]>::try_from(batches()).expect("two batches");
+    generic.import_punches(t1, IdKind::UserId, ins.clone(), Repeats::ByInstant, now).await.expect("generic");
+    loader.import(t2, IdKind::UserId, ins, now).await.expect("bulk import");
+    loader.finish().await.expect("committed");
+    // Another connection commits between two batches (the loader's connection sees a new
+    // data_version at the next BEGIN): the leave counts for the second batch's days.
+    let mut loader = bulk_loader(&bulk).await.expect("SQLite");
+    generic.import_punches(t1, IdKind::UserId, outs[..4].to_vec(), Repeats::ByInstant, now).await.expect("generic");
+    loader.import(t2, IdKind::UserId, outs[..4].to_vec(), now).await.expect("bulk import");
+    tuesday_leave(&generic, t1).await;
+    tuesday_leave(&bulk, t2).await;
+    generic.import_punches(t1, IdKind::UserId, outs.clone(), Repeats::ByInstant, now).await.expect("generic");
+    loader.import(t2, IdKind::UserId, outs, now).await.expect("bulk import");
+    loader.finish().await.expect("committed");
+    let a = facts(&generic, t1, &people1, &g1, &s1, now).await;
+    let b = facts(&bulk, t2, &people2, &g2, &s2, now).await;
+    assert!(a.iter().any(|f| f.starts_with("result") && f.contains("20240116") && f.contains("Leave")), "{a:#?}");
+    let only_a: Vec<&String> = a.iter().filter(|f| !b.contains(f)).collect();
+    let only_b: Vec<&String> = b.iter().filter(|f| !a.contains(f)).collect();
+    assert!(only_a.is_empty() && only_b.is_empty(), "generic only: {only_a:#?}\nbulk only: {only_b:#?}");
 }
 
 #[tokio::test]
@@ -321,7 +370,10 @@ async fn batches_that_revise_each_others_results_store_what_the_generic_import_s
         batches.push(batch);
     }
     for batch in batches {
-        generic.import_punches(t1, IdKind::UserId, batch.clone(), now).await.expect("generic import");
+        generic
+            .import_punches(t1, IdKind::UserId, batch.clone(), Repeats::ByInstant, now)
+            .await
+            .expect("generic import");
         loader.import(t2, IdKind::UserId, batch, now).await.expect("bulk import");
     }
     loader.finish().await.expect("committed");

@@ -6,7 +6,7 @@ mod common;
 use daka_store::approvals::{ApprovalKind, NewApproval};
 use daka_store::events::{USER_FLOW_CREATED, USER_TASK_UPDATED};
 use daka_store::people::{IdKind, NewPerson, Person};
-use daka_store::punches::PunchImport;
+use daka_store::punches::{PunchImport, Repeats};
 use daka_store::remedies::{NewRemedy, RemedyError};
 use daka_store::{Error, Store};
 use daka_types::attendance::groups::Group;
@@ -72,7 +72,7 @@ impl World {
             location_name: "HQ".into(),
             ..PunchImport::default()
         };
-        self.store.import_punches(self.tenant, IdKind::UserId, vec![p], NOW).await.expect("import");
+        self.store.import_punches(self.tenant, IdKind::UserId, vec![p], Repeats::ByKey, NOW).await.expect("import");
     }
 
     async fn sides(&self, p: &Person, day: i32) -> [(String, String); 2] {

@@ -4,7 +4,7 @@ mod common;
 
 use daka_store::events::{USER_FLOW_CREATED, USER_TASK_UPDATED};
 use daka_store::people::{IdKind, NewPerson, Person};
-use daka_store::punches::PunchImport;
+use daka_store::punches::{PunchImport, Repeats};
 use daka_store::Store;
 use daka_types::attendance::groups::Group;
 
@@ -78,6 +78,7 @@ async fn fixed_group_results_follow_punches_and_time() {
             tenant,
             IdKind::UserId,
             vec![punch("u1", MON + 9 * HOUR + 12 * MIN + 30), punch("u1", MON + 18 * HOUR + 3 * MIN)],
+            Repeats::ByKey,
             now,
         )
         .await
@@ -134,21 +135,21 @@ async fn event_records_are_written_for_the_types_some_app_receives() {
     };
 
     // Nobody subscribes: results are computed, no event record is written.
-    store.import_punches(tenant, IdKind::UserId, day(0), now).await.expect("import");
+    store.import_punches(tenant, IdKind::UserId, day(0), Repeats::ByKey, now).await.expect("import");
     assert!(store.events_after(tenant, 0, 1000).await.expect("events").is_empty());
     let monday = store.results_for(&person, 20240115, 20240115, now).await.expect("results");
     assert_eq!(monday[0].records[0].check_in.result.as_str(), "Late");
 
     // An app receives punches only: their records, not the results'.
     common::subscribe(&store, tenant, &[USER_FLOW_CREATED]).await;
-    store.import_punches(tenant, IdKind::UserId, day(1), now).await.expect("import");
+    store.import_punches(tenant, IdKind::UserId, day(1), Repeats::ByKey, now).await.expect("import");
     let events = store.events_after(tenant, 0, 1000).await.expect("events");
     assert_eq!(events.len(), 2);
     assert_eq!(types(&events), [USER_FLOW_CREATED]);
 
     // Another app of the tenant receives results too.
     common::subscribe(&store, tenant, &[USER_TASK_UPDATED]).await;
-    store.import_punches(tenant, IdKind::UserId, day(2), now).await.expect("import");
+    store.import_punches(tenant, IdKind::UserId, day(2), Repeats::ByKey, now).await.expect("import");
     let events = store.events_after(tenant, events[1].seq, 1000).await.expect("events");
     assert_eq!(events.iter().filter(|e| e.event_type == USER_FLOW_CREATED).count(), 2);
     assert!(events.iter().any(|e| e.event_type == USER_TASK_UPDATED && e.payload["date"] == 20240117));
@@ -227,7 +228,7 @@ async fn one_batch_spanning_weeks_evaluates_every_punched_day_with_its_event() {
         })
         .collect();
     let now = MON + 40 * 24 * HOUR;
-    store.import_punches(tenant, IdKind::UserId, punches, now).await.expect("import");
+    store.import_punches(tenant, IdKind::UserId, punches, Repeats::ByKey, now).await.expect("import");
     let events = store.events_after(tenant, 0, 10_000).await.expect("events");
     for d in &days {
         let date = jiff::Timestamp::from_second(MON + d * 24 * HOUR + 12 * HOUR)
@@ -267,10 +268,10 @@ async fn the_results_revision_moves_with_every_write_to_a_persons_results_and_on
     // A punch that changes Monday's check-in moves it; the same punch again changes nothing.
     let late = punch("u1", MON + 9 * HOUR + 20 * MIN);
     let keyed = PunchImport { idempotent_id: Some("k1".into()), ..late };
-    store.import_punches(tenant, IdKind::UserId, vec![keyed.clone()], now).await.expect("import");
+    store.import_punches(tenant, IdKind::UserId, vec![keyed.clone()], Repeats::ByKey, now).await.expect("import");
     let punched = rev(current().await.expect("read"));
     assert!(punched > computed);
-    store.import_punches(tenant, IdKind::UserId, vec![keyed], now).await.expect("import");
+    store.import_punches(tenant, IdKind::UserId, vec![keyed], Repeats::ByKey, now).await.expect("import");
     assert_eq!(rev(current().await.expect("read")), punched, "a repeated punch writes no result");
 
     // Leaving moves it (which days are employed changes).
@@ -296,8 +297,8 @@ async fn concurrent_imports_of_the_same_keys_in_any_order_both_succeed_and_store
             .collect();
         let backward: Vec<PunchImport> = forward.iter().rev().cloned().collect();
         let (a, b) = tokio::join!(
-            store.import_punches(tenant, IdKind::UserId, forward, now),
-            store.import_punches(tenant, IdKind::UserId, backward, now)
+            store.import_punches(tenant, IdKind::UserId, forward, Repeats::ByKey, now),
+            store.import_punches(tenant, IdKind::UserId, backward, Repeats::ByKey, now)
         );
         let (a, b) = (a.expect("forward import"), b.expect("backward import"));
         let ids = |o: &daka_store::punches::ImportOutcome| {
@@ -318,7 +319,7 @@ async fn commits_leave_the_write_ahead_log_to_checkpoint_which_copies_all_of_it(
     let (tenant, _, _) = office(&store, "Ann", MON - 86_400, MON - 86_400).await;
     let import = |day: i64| {
         let punches = vec![punch("u1", MON + day * 86_400 + 9 * HOUR), punch("u1", MON + day * 86_400 + 18 * HOUR)];
-        store.import_punches(tenant, IdKind::UserId, punches, MON + 30 * 86_400)
+        store.import_punches(tenant, IdKind::UserId, punches, Repeats::ByKey, MON + 30 * 86_400)
     };
     let Some(first) = store.checkpoint().await.expect("checkpoint") else {
         // PostgreSQL has no write-ahead log of daka's to checkpoint.

@@ -1,13 +1,13 @@
 //! `daka import`: punches from time clocks (CSV exports and ZKTeco attendance logs).
 //!
-//! Every accepted punch gets an idempotency key derived from (person id, device, instant), so
-//! importing the same file twice — or re-running an interrupted import — adds nothing twice: each
-//! batch is one transaction, and batches already committed are recognised by their keys.
+//! A punch the tenant already holds — the same person at the same instant from the same device
+//! (or, without a device column, from no device) — is a repeat and is skipped, so importing the
+//! same file twice, or re-running an interrupted import, adds nothing twice: each batch is one
+//! transaction, and the punches of batches already committed are recognised as they are.
 //! Punches that name nobody, or somebody not employed at the punch's instant, are written to a
 //! reject file with the reason.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,9 +16,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use daka_store::bulk_load::{BulkLoader, Loaded};
 use daka_store::people::{IdKind, Person};
-use daka_store::punches::PunchImport;
+use daka_store::punches::{PunchImport, Repeats};
 use daka_store::Store;
-use sha2::{Digest, Sha256};
 
 use crate::{now, parse_instant};
 
@@ -159,55 +158,6 @@ pub struct Totals {
     pub repeated: u64,
     /// Punches written to the reject file.
     pub rejected: u64,
-}
-
-/// How idempotency keys are made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyFormat {
-    /// `imt-`, the instant as 8 hex digits, 24 hex digits of the hash: keys of punches close in
-    /// time sit together in the key index, so a batch writes a few of its pages, not all of them.
-    Timed,
-    /// `imp-` and 32 hex digits of the hash, as earlier versions made them: kept for tenants that
-    /// already hold punches imported so, so that importing their files again adds nothing.
-    Legacy,
-}
-
-impl KeyFormat {
-    /// The prefix of every key of this format.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            KeyFormat::Timed => "imt-",
-            KeyFormat::Legacy => "imp-",
-        }
-    }
-}
-
-/// The idempotency key of a punch: a hash of (person id kind and value, device, instant), after
-/// the instant itself in [`KeyFormat::Timed`].
-pub fn punch_key(format: KeyFormat, kind: PersonId, person: &str, device: Option<&str>, check_time: i64) -> String {
-    let mut h = Sha256::new();
-    h.update(kind.name().as_bytes());
-    h.update([0]);
-    h.update(person.as_bytes());
-    h.update([0]);
-    h.update(device.unwrap_or("").as_bytes());
-    h.update([0]);
-    h.update(check_time.to_string().as_bytes());
-    let digest = h.finalize();
-    let mut key = String::with_capacity(36);
-    key.push_str(format.prefix());
-    let hash_bytes = match format {
-        KeyFormat::Timed => {
-            // Instants outside 1970–2106 lose their ordering, not their uniqueness (the hash).
-            let _ = write!(key, "{:08x}", u32::try_from(check_time).unwrap_or(0));
-            12
-        }
-        KeyFormat::Legacy => 16,
-    };
-    for b in digest.iter().take(hash_bytes) {
-        let _ = write!(key, "{b:02x}");
-    }
-    key
 }
 
 /// Parses a punch time: offset timestamps and Unix seconds stand alone; local times need `tz`.
@@ -423,7 +373,6 @@ struct Importer<'a> {
     store: &'a Store,
     tenant_id: i64,
     id: PersonId,
-    keys: KeyFormat,
     now: i64,
     tz: Option<jiff::tz::TimeZone>,
     map: Option<DeviceMap>,
@@ -507,7 +456,6 @@ impl Importer<'_> {
             let reason = format!("{} {person_id} names nobody employed then ({})", self.id.name(), why.join("; "));
             return self.reject_row(&row, reason);
         }
-        let key = punch_key(self.keys, self.id, &person_id, row.device.as_deref(), row.check_time);
         // The row keeps what a reject line needs; the rest moves into the punch.
         let punch = PunchImport {
             user_id: person_id.clone(),
@@ -520,7 +468,6 @@ impl Importer<'_> {
             ssid: row.ssid.take(),
             bssid: row.bssid.take(),
             device_id: row.device.clone(),
-            idempotent_id: Some(key),
             ..Default::default()
         };
         self.batch.push((row, punch));
@@ -566,17 +513,19 @@ impl Importer<'_> {
             self.rejects.flush()?;
             return Ok(());
         }
-        let keys: Vec<(String, Option<String>)> =
-            records.iter().map(|r| (r.user_id.clone(), r.idempotent_id.clone())).collect();
-        let outcome =
-            self.store.import_punches(self.tenant_id, self.id.kind(), records, self.now).await.with_context(lines)?;
+        let users: Vec<String> = records.iter().map(|r| r.user_id.clone()).collect();
+        let outcome = self
+            .store
+            .import_punches(self.tenant_id, self.id.kind(), records, Repeats::ByInstant, self.now)
+            .await
+            .with_context(lines)?;
         // Pre-resolution makes failures unexpected here; report them rather than drop them.
         let mut failed: HashMap<&str, usize> = HashMap::new();
         for (u, _) in &outcome.failed {
             *failed.entry(u.as_str()).or_default() += 1;
         }
         let mut stored = outcome.stored.iter();
-        for (row, (user_id, key)) in rows.iter().zip(&keys) {
+        for (row, user_id) in rows.iter().zip(&users) {
             if let Some(n) = failed.get_mut(user_id.as_str()).filter(|n| **n > 0) {
                 *n -= 1;
                 let reason = self.nobody_then(row);
@@ -584,10 +533,7 @@ impl Importer<'_> {
                 continue;
             }
             let Some(view) = stored.next() else { break };
-            if view.punch.idempotent_id == *key
-                && view.punch.tenant_id == self.tenant_id
-                && self.is_new(view.punch.record_id)
-            {
+            if view.punch.tenant_id == self.tenant_id && self.is_new(view.punch.record_id) {
                 self.totals.added += 1;
             } else {
                 self.totals.repeated += 1;
@@ -660,11 +606,6 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         store,
         tenant_id: tenant.id,
         id: args.id,
-        keys: if store.has_key_prefix(tenant.id, KeyFormat::Legacy.prefix()).await? {
-            KeyFormat::Legacy
-        } else {
-            KeyFormat::Timed
-        },
         now: now_at,
         tz: tz.clone(),
         map,
@@ -753,26 +694,5 @@ mod tests {
         assert_eq!(parse_time("2026/03/02 09:00", Some(&sh)), Ok(1_772_413_200));
         assert!(parse_time("2026-03-02 09:00:00", None).unwrap_err().contains("--time-zone"));
         assert!(parse_time("", Some(&sh)).is_err());
-    }
-
-    #[test]
-    fn keys_depend_on_person_device_and_instant() {
-        for format in [KeyFormat::Timed, KeyFormat::Legacy] {
-            let k = punch_key(format, PersonId::EmployeeNo, "E1", Some("A"), 100);
-            assert_eq!(k, punch_key(format, PersonId::EmployeeNo, "E1", Some("A"), 100));
-            assert!(k.starts_with(format.prefix()) && k.len() == 36, "{k}");
-            assert!(k[4..].chars().all(|c| c.is_ascii_hexdigit()));
-            assert_ne!(k, punch_key(format, PersonId::EmployeeNo, "E1", Some("B"), 100));
-            assert_ne!(k, punch_key(format, PersonId::EmployeeNo, "E1", Some("A"), 101));
-            assert_ne!(k, punch_key(format, PersonId::EmployeeId, "E1", Some("A"), 100));
-        }
-        // Timed keys sort by instant; legacy ones are the hash alone, as earlier versions made them.
-        let early = punch_key(KeyFormat::Timed, PersonId::EmployeeNo, "Z9", None, 1_772_413_200);
-        let late = punch_key(KeyFormat::Timed, PersonId::EmployeeNo, "A1", None, 1_772_413_201);
-        assert!(early < late);
-        assert_eq!(&early[..12], "imt-69a4e110");
-        let legacy = punch_key(KeyFormat::Legacy, PersonId::EmployeeNo, "E1", Some("A"), 100);
-        let timed = punch_key(KeyFormat::Timed, PersonId::EmployeeNo, "E1", Some("A"), 100);
-        assert_eq!(legacy[4..28], timed[12..]);
     }
 }

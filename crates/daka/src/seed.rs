@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use daka_store::approvals::{ApprovalKind, NewApproval};
 use daka_store::people::{IdKind, NewPerson};
-use daka_store::punches::PunchImport;
+use daka_store::punches::{PunchImport, Repeats};
 use daka_store::remedies::NewRemedy;
 use daka_store::schedules::ScheduleInput;
 use daka_store::shifts::{add_days, day_start, day_to_date, today_in, zone};
@@ -16,7 +16,7 @@ use daka_store::Store;
 use daka_types::attendance::groups::{FreePunchCfg, Group, PunchDay};
 use daka_types::attendance::shifts::{PunchTimeRule, Shift};
 
-use crate::import::{punch_key, KeyFormat, PersonId, IMPORT_KIND};
+use crate::import::IMPORT_KIND;
 use crate::{now, parse_instant};
 
 /// Time zone of the demo company.
@@ -139,7 +139,6 @@ fn p(no: &str, at: i64, device: &str) -> PunchImport {
         kind: IMPORT_KIND,
         location_name: device.into(),
         device_id: Some(device.into()),
-        idempotent_id: Some(punch_key(KeyFormat::Timed, PersonId::EmployeeNo, no, Some(device), at)),
         ..Default::default()
     }
 }
@@ -357,7 +356,7 @@ pub async fn demo(store: &Store, tenant_id: i64, seed: u64, at: i64) -> Result<S
     }
     let n_punches = punches.len();
     for chunk in punches.chunks(5000) {
-        store.import_punches(tenant_id, IdKind::EmployeeNo, chunk.to_vec(), at).await?;
+        store.import_punches(tenant_id, IdKind::EmployeeNo, chunk.to_vec(), Repeats::ByInstant, at).await?;
     }
 
     for (no, day) in &leaves {

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use daka_engine::{CheckResult, Supplement};
 use daka_store::people::{IdKind, NewPerson};
+use daka_store::punches::Repeats;
 use daka_store::Store;
 
 const NOW: &str = "2026-11-21T07:00:00Z";
@@ -129,13 +130,13 @@ async fn import_csv_and_zkteco_with_rejects_and_reimport() {
         of(u4.id),
         vec![at("2026-03-02T09:01:00+08:00"), at("2026-03-03T08:59:00+08:00"), at("2026-03-03T18:10:00+08:00")]
     );
-    // Keys lead with the instant (time-ordered in the key index), then a hash.
-    assert!(all.iter().all(|p| p.idempotent_id.as_deref().is_some_and(|k| k.starts_with("imt-") && k.len() == 36)));
+    // Repeats are recognised by person, instant and device: time-clock punches carry no key.
+    assert!(all.iter().all(|p| p.idempotent_id.is_none()));
     store.close().await;
 }
 
 #[tokio::test]
-async fn a_tenant_with_earlier_hash_keys_keeps_getting_them() {
+async fn a_punch_already_stored_at_the_same_instant_and_device_is_a_repeat() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     daka(dir, &["apps", "create-tenant", "Acme"]);
@@ -148,28 +149,41 @@ async fn a_tenant_with_earlier_hash_keys_keeps_getting_them() {
         ..Default::default()
     };
     store.create_person(tenant, person, 0).await.expect("u1");
-    // A punch as an earlier version's import stored it: `imp-` and 32 hex digits.
+    // A punch stored earlier with a key of its own (as an earlier version's import stored them,
+    // or an API caller), at the instant of the file's first line, from no device.
     let earlier = daka_store::punches::PunchImport {
         user_id: "E1".into(),
         creator_id: "E1".into(),
-        check_time: at("2026-03-02T09:00:00+08:00"),
+        check_time: at("2026-03-03T09:00:00+08:00"),
         kind: 7,
         idempotent_id: Some(format!("imp-{}", "0".repeat(32))),
         ..Default::default()
     };
-    store.import_punches(tenant, IdKind::EmployeeNo, vec![earlier], at(NOW)).await.expect("earlier import");
+    store.import_punches(tenant, IdKind::EmployeeNo, vec![earlier], Repeats::ByKey, at(NOW)).await.expect("earlier");
     store.close().await;
 
     let csv = dir.join("punches.csv");
     std::fs::write(&csv, "employee_no,check_time\nE1,2026-03-03 09:00:00\nE1,2026-03-03 18:00:00\n").expect("csv");
     let args = ["import", csv.to_str().expect("path"), "--time-zone", "Asia/Shanghai", "--now", NOW, "--quiet"];
-    assert!(daka(dir, &args).contains("2 punches read, 2 added"));
+    let out = daka(dir, &args);
+    assert!(out.contains("2 punches read, 1 added, 1 already present"), "{out}");
     assert!(daka(dir, &args).contains("0 added, 2 already present"));
+    // The same instant from a device is another punch; twice in one file, it is stored once.
+    let gate = dir.join("gate.csv");
+    let line = "E1,2026-03-03 09:00:00,gate-1\n";
+    std::fs::write(&gate, format!("employee_no,check_time,device\n{line}{line}")).expect("csv");
+    let gate_path = gate.to_str().expect("path");
+    let args =
+        ["import", gate_path, "--device-column", "device", "--time-zone", "Asia/Shanghai", "--now", NOW, "--quiet"];
+    let out = daka(dir, &args);
+    assert!(out.contains("2 punches read, 1 added, 1 already present"), "{out}");
     let store = open(dir).await;
     let person = store.person_current(tenant, IdKind::EmployeeNo, "E1").await.expect("read").expect("E1");
     let all = store.punches_of(&[person.id], 0, i64::MAX).await.expect("punches");
     assert_eq!(all.len(), 3);
-    assert!(all.iter().all(|p| p.idempotent_id.as_deref().is_some_and(|k| k.starts_with("imp-") && k.len() == 36)));
+    let keys: Vec<Option<&str>> = all.iter().map(|p| p.idempotent_id.as_deref()).collect();
+    assert_eq!(keys.iter().filter(|k| k.is_some_and(|k| k.starts_with("imp-"))).count(), 1, "{keys:?}");
+    assert_eq!(keys.iter().filter(|k| k.is_none()).count(), 2, "{keys:?}");
     store.close().await;
 }
 

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use daka_store::apps::Caller;
 use daka_store::people::{IdKind, Person};
-use daka_store::punches::{PunchImport, PunchView};
+use daka_store::punches::{PunchImport, PunchView, Repeats};
 use daka_types::attendance::user_flows::*;
 use daka_types::Envelope;
 
@@ -110,7 +110,7 @@ pub async fn batch_create(
         return Err(ApiError::Generic("operate too much flow".into()));
     }
     let imports = records.into_iter().enumerate().map(|(i, r)| to_import(i, r)).collect::<ApiResult<Vec<_>>>()?;
-    let outcome = state.store.import_punches(caller.tenant_id, kind, imports, state.now()).await?;
+    let outcome = state.store.import_punches(caller.tenant_id, kind, imports, Repeats::ByKey, state.now()).await?;
     let data = BatchCreateUserFlowData { flow_records: outcome.stored.iter().map(|v| flow_wire(v, kind)).collect() };
     let mut env = Envelope::success(data);
     if !outcome.failed.is_empty() {
