@@ -291,6 +291,37 @@ async fn a_batch_after_another_connection_committed_reads_the_rules_again() {
 }
 
 #[tokio::test]
+async fn the_generic_import_recognises_time_clock_repeats_by_instant_and_device() {
+    // On every backend: PostgreSQL imports time-clock files through this path.
+    let (_dir, store) = common::fresh_store().await;
+    let now = MON + 20 * DAY;
+    let (tenant, people, _, _) = unsubscribed_office(&store).await;
+    let nine = MON + 9 * HOUR;
+    let mut keyed = punch("u1", nine);
+    keyed.idempotent_id = Some("api-1".into());
+    let first = store.import_punches(tenant, IdKind::UserId, vec![keyed], Repeats::ByKey, now).await.expect("api");
+    let original = first.stored[0].punch.record_id;
+
+    let mut elsewhere = punch("u1", nine);
+    elsewhere.device_id = Some("gate-2".into());
+    let records = vec![punch("u1", nine), elsewhere.clone(), elsewhere, punch("u1", nine + 9 * HOUR)];
+    let out = store.import_punches(tenant, IdKind::UserId, records, Repeats::ByInstant, now).await.expect("import");
+    let ids: Vec<i64> = out.stored.iter().map(|v| v.punch.record_id).collect();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(ids[0], original, "the stored punch at the same instant and device answers for the first");
+    assert_ne!(ids[1], original, "another device: a punch of its own");
+    assert_eq!(ids[1], ids[2], "the same punch twice in one import is stored once");
+    assert!(out.stored[1..].iter().all(|v| v.punch.idempotent_id.is_none()));
+    let stored = store.punches_of(&[people[0].id], 0, i64::MAX).await.expect("punches");
+    assert_eq!(stored.len(), 3);
+
+    // Under `ByKey` the same records are all new (no key, no idempotency).
+    let again = vec![punch("u1", nine)];
+    store.import_punches(tenant, IdKind::UserId, again, Repeats::ByKey, now).await.expect("api again");
+    assert_eq!(store.punches_of(&[people[0].id], 0, i64::MAX).await.expect("punches").len(), 4);
+}
+
+#[tokio::test]
 async fn bulk_import_records_events_only_for_subscribed_types() {
     let (_dir, store) = common::fresh_store().await;
     let Some(mut loader) = bulk_loader(&store).await else { return };
