@@ -181,7 +181,7 @@ impl Store {
         let day = day_date(i64::from(date))
             .ok_or_else(|| Error::Invalid(format!("user_approval.date must be yyyyMMdd, got {date}")))?;
         let mut w = self.write().await?;
-        let tz = Resolver::new(tenant_id).resolve(&mut w.tx, person.id, day).await?.plan.time_zone;
+        let tz = Resolver::new(tenant_id).resolve(&mut w.tx, person.id, day).await?.plan.time_zone.clone();
         let tz_name = tz.iana_name().unwrap_or("UTC").to_owned();
         let mut out: Vec<StoredApproval> = Vec::with_capacity(items.len());
         let mut affected = Vec::new();

@@ -74,6 +74,11 @@ pub struct BulkLoader {
     /// the same value at the next `BEGIN` means the rules a batch read through the pool before
     /// it began are still the database's.
     version: i64,
+    /// Whether the last batch's punches were all new (the common case of a fresh file): the
+    /// next batch's rules are then read before it begins, for all its punches. After a batch
+    /// with repeats (a file imported again, an interrupted import run again) they are read once
+    /// the new punches are known, rather than for days that turn out to need nothing.
+    expect_new: bool,
 }
 
 impl Store {
@@ -107,7 +112,7 @@ impl Store {
                 }
             })
             .map_err(|e| Error::Invalid(format!("starting the bulk writer: {e}")))?;
-        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer), version }))
+        Ok(Some(BulkLoader { store: self.clone(), jobs: Some(jobs), writer: Some(writer), version, expect_new: true }))
     }
 }
 
@@ -116,7 +121,8 @@ struct Fresh {
     /// Index of its record in the batch.
     index: usize,
     punch: Punch,
-    photo_urls: String,
+    /// Its photo URLs as stored (JSON), unless there are none (`[]`).
+    photo_urls: Option<String>,
 }
 
 /// A result row to upsert, in the column order of `results`.
@@ -251,7 +257,10 @@ impl BulkLoader {
             let at = |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)));
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else { continue };
             let punch = rec.into_punch(store.next_id(), tenant_id, person.id, creator.id);
-            let photo_urls = serde_json::to_string(&punch.photo_urls).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let photo_urls = (!punch.photo_urls.is_empty())
+                .then(|| serde_json::to_string(&punch.photo_urls))
+                .transpose()
+                .map_err(|e| Error::Corrupt(e.to_string()))?;
             fresh.push(Fresh { index, punch, photo_urls });
         }
         // Person and time order (stable: equal punches keep their order in the batch): the
@@ -268,9 +277,12 @@ impl BulkLoader {
             }
         }
         // The rules of the days the punches touch, read while the writer still stores the
-        // previous batch (see `version`).
+        // previous batch (see `version`), unless that batch held repeats (see `expect_new`).
         let mut resolver = Resolver::new(tenant_id);
-        let early = Plan::read(&mut conn, &mut resolver, &punched, &candidates, now).await?;
+        let early = match self.expect_new {
+            true => Some(Plan::read(&mut conn, &mut resolver, &punched, &candidates, now).await?),
+            false => None,
+        };
 
         // From here until the commit no other connection can write: what the pool reads is
         // what the transaction sees, except the batch's own punches, held in memory.
@@ -303,17 +315,17 @@ impl BulkLoader {
             }
         }
         let own: Vec<(i64, EnginePunch)> = new.iter().map(|f| for_engine(&f.punch)).collect();
-        let plan = match (rules_held, own.len() == candidates.len()) {
-            (true, true) => early,
-            // Only the days of the new punches are recomputed; the rules read early still hold.
-            (true, false) => {
+        self.expect_new = own.len() == candidates.len();
+        let plan = match early {
+            Some(early) if rules_held && self.expect_new => early,
+            _ => {
+                // Only the days of the new punches are recomputed, with the rules read early if
+                // no other connection has committed since.
+                if !rules_held {
+                    resolver = Resolver::new(tenant_id);
+                }
                 let touched: Vec<(i64, i64)> = own.iter().map(|(person, p)| (*person, p.at)).collect();
                 Plan::read(&mut conn, &mut resolver, &punched, &touched, now).await?
-            }
-            // Another connection committed since: every rule is read again.
-            (false, _) => {
-                let touched: Vec<(i64, i64)> = own.iter().map(|(person, p)| (*person, p.at)).collect();
-                Plan::read(&mut conn, &mut Resolver::new(tenant_id), &punched, &touched, now).await?
             }
         };
         let inserted = self.request(move |c| insert_punches(c, new, now))?;
@@ -467,7 +479,7 @@ fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Ve
             p.bssid,
             p.is_field,
             p.is_wifi,
-            f.photo_urls,
+            f.photo_urls.as_deref().unwrap_or("[]"),
             p.device_id,
             p.external_id,
             p.longitude,

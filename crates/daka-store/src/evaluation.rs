@@ -3,6 +3,7 @@
 //! people, then the engine run day by day.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use daka_engine::{
     Absence, AbsenceKind, CheckResult, DayInput, PairOutcome, PendingRemedy, Punch as EnginePunch, PunchSource, Side,
@@ -29,7 +30,7 @@ pub(crate) struct Evaluated {
     /// The person.
     pub person_id: i64,
     /// The rules that applied.
-    pub resolved: ResolvedDay,
+    pub resolved: Arc<ResolvedDay>,
     /// Pairs, then overtime segments.
     pub records: Vec<PairOutcome>,
     /// When the result will change by time alone (a Todo side closing).
@@ -39,7 +40,7 @@ pub(crate) struct Evaluated {
 /// The days of one run with their neighbours: `first − 1 ..= last + 1`, resolved.
 struct Run<'a> {
     person: &'a Person,
-    plans: Vec<ResolvedDay>,
+    plans: Vec<Arc<ResolvedDay>>,
 }
 
 fn next(d: Date) -> Option<Date> {

@@ -43,7 +43,7 @@ pub struct ResolvedDay {
 /// Resolves person-days, remembering group and shift versions within one operation.
 pub(crate) struct Resolver {
     tenant_id: i64,
-    days: HashMap<(i64, Date), ResolvedDay>,
+    days: HashMap<(i64, Date), Arc<ResolvedDay>>,
     groups: HashMap<i64, Vec<Spanned<Option<Arc<Group>>>>>,
     shifts: HashMap<i64, Vec<Spanned<Option<daka_engine::Shift>>>>,
     memberships: HashMap<i64, (i32, i32, Vec<Membership>)>,
@@ -65,12 +65,13 @@ impl Resolver {
         }
     }
 
-    /// The rules of `person_id` on `day`.
-    pub async fn resolve(&mut self, conn: &mut AnyConnection, person_id: i64, day: Date) -> Result<ResolvedDay> {
+    /// The rules of `person_id` on `day` (shared: the runs of a recompute hold every day and
+    /// its neighbours).
+    pub async fn resolve(&mut self, conn: &mut AnyConnection, person_id: i64, day: Date) -> Result<Arc<ResolvedDay>> {
         if let Some(r) = self.days.get(&(person_id, day)) {
             return Ok(r.clone());
         }
-        let resolved = self.lookup(conn, person_id, day).await?;
+        let resolved = Arc::new(self.lookup(conn, person_id, day).await?);
         self.days.insert((person_id, day), resolved.clone());
         Ok(resolved)
     }

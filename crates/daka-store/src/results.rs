@@ -424,8 +424,8 @@ impl Store {
                 day: day_number(e.resolved.plan.day),
                 result_id: None,
                 time_zone: tz_name(&e.resolved.plan),
-                group_id: e.resolved.group_id,
-                shift_id: e.resolved.shift_id,
+                group_id: e.resolved.group_id.clone(),
+                shift_id: e.resolved.shift_id.clone(),
                 records: e.records,
                 changes_at: None,
             });
@@ -465,7 +465,7 @@ impl Store {
         input.absences = &absences;
         input.pending_remedies = &pending;
         let outcome = daka_engine::evaluate(&input);
-        Ok((this, outcome))
+        Ok((ResolvedDay::clone(&this), outcome))
     }
 
     /// Brings results up to date with time: re-evaluates stored results whose Todo sides have
@@ -719,9 +719,18 @@ pub(crate) async fn days_touched_with(
         resolver.prefetch(conn, &ids, first, last).await?;
     }
     let mut out = Vec::with_capacity(punches.len());
+    // A person's punches of one UTC day share a time zone (and usually come together).
+    let mut zone: Option<((i64, Date), jiff::tz::TimeZone)> = None;
     for &(person_id, at) in punches {
         let Some(utc_day) = utc_day(at) else { continue };
-        let tz = resolver.time_zone(conn, person_id, utc_day).await?;
+        let tz = match &zone {
+            Some((key, tz)) if *key == (person_id, utc_day) => tz.clone(),
+            _ => {
+                let tz = resolver.time_zone(conn, person_id, utc_day).await?;
+                zone = Some(((person_id, utc_day), tz.clone()));
+                tz
+            }
+        };
         let days = daka_engine::days_touched_by(at, &tz);
         if let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) {
             out.push((person_id, day_number(*first), day_number(*last)));
