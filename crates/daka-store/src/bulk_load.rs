@@ -1,8 +1,9 @@
 //! The bulk write path of the embedded database, for `daka import`: time-clock punches, their
 //! results and event records as [`Store::import_punches`] stores them with
-//! [`Repeats::ByInstant`](crate::punches::Repeats::ByInstant), written through SQLite's own prepared statements on a dedicated
-//! connection instead of sqlx's `Any` layer. Repeats are recognised by person, instant and
-//! device; the punches carry no idempotency key (so they cost no key index entry).
+//! [`Repeats::ByInstant`](crate::punches::Repeats::ByInstant), written through SQLite's own
+//! prepared statements on a dedicated connection instead of sqlx's `Any` layer. Repeats are
+//! recognised by person, instant and device; the punches carry no idempotency key (so they cost
+//! no key index entry).
 //!
 //! A batch is one SQLite write transaction (`BEGIN IMMEDIATE` … `COMMIT` with the connection's
 //! `synchronous = FULL`: a committed batch is durable). While it is open no other connection can
@@ -427,7 +428,7 @@ impl<'p> Plan<'p> {
     ) -> Result<Plan<'p>> {
         let affected = clip_ranges(&days_touched_with(conn, resolver, touched).await?, now);
         // Which days a range evaluates depends on stored results only for ranges of a week or
-        // more (a rule change reaching back); a punch touches at most three days.
+        // more (a rule change reaching back); a punch touches at most four days.
         let jobs = jobs_for(people, &affected, &StoredDays::new(), now, Cause::Change)?;
         let Some(runs) = resolve_runs(conn, resolver, &jobs).await? else {
             return Ok(Plan { affected, runs: None, absences: HashMap::new(), remedies: HashMap::new() });

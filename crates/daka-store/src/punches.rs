@@ -305,8 +305,8 @@ pub fn flow_created_event(punch: &Punch, person: &Person) -> serde_json::Value {
 impl Store {
     /// Imports punch records: resolves each record's ids to the people employed at its check
     /// time, stores the new ones with their `user_flow.created` event records in one transaction,
-    /// and returns originals for repeats (as `repeats` recognises them). Records whose ids name nobody are
-    /// reported in `failed`; when every record fails nothing is written and
+    /// and returns the originals of repeats (as `repeats` recognises them). Records whose ids
+    /// name nobody are reported in `failed`; when every record fails nothing is written and
     /// [`Error::UnknownUsers`] is returned. A batch costs a fixed number of statements (look-ups
     /// by `IN (…)`, multi-row inserts, one recompute of every touched person-day).
     pub async fn import_punches(
