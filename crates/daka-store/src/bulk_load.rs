@@ -32,7 +32,7 @@ use rusqlite::{params, Connection};
 
 use crate::evaluation::{approved_absences, engine_punch, pending_remedies, punches_in, resolve_runs, Inputs, Runs};
 use crate::events::{event_id, subscribed, USER_FLOW_CREATED, USER_TASK_UPDATED};
-use crate::people::{IdKind, Person};
+use crate::people::{employed_holder, IdKind, Person};
 use crate::plan::Resolver;
 use crate::punches::{FlowCreated, Punch, PunchImport};
 use crate::results::{
@@ -255,7 +255,7 @@ impl BulkLoader {
         let mut loaded = vec![Loaded::Failed; records.len()];
         let mut fresh: Vec<Fresh> = Vec::with_capacity(records.len());
         for (index, rec) in records.into_iter().enumerate() {
-            let at = |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)));
+            let at = |id: &str| employed_holder(&holders, id, rec.check_time);
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else { continue };
             let punch = rec.into_punch(store.next_id(), tenant_id, person.id, creator.id);
             let photo_urls = (!punch.photo_urls.is_empty())

@@ -348,3 +348,8 @@ pub(crate) async fn bump_results_rev(tx: &mut sqlx::Transaction<'static, Any>, i
     }
     Ok(())
 }
+
+/// The holder of `id` (in [`Store::holders_of_many`]'s answer) employed at instant `at`.
+pub(crate) fn employed_holder<'h>(holders: &'h HashMap<String, Vec<Person>>, id: &str, at: i64) -> Option<&'h Person> {
+    holders.get(id)?.iter().find(|p| p.employed_at(at))
+}

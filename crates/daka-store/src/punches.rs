@@ -8,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::bulk::{self, Bind, Col};
 use crate::events::{NewEvent, USER_FLOW_CREATED};
-use crate::people::{IdKind, Person};
+use crate::people::{employed_holder, IdKind, Person};
 use crate::{Error, Result, Store};
 
 /// Feishu flow `type` of a punch created by an approved remedy (用户补卡).
@@ -325,9 +325,8 @@ impl Store {
         let same = match repeats {
             Repeats::ByKey => HashMap::new(),
             Repeats::ByInstant => {
-                let at = |r: &PunchImport| {
-                    holders.get(&r.user_id)?.iter().find(|p| p.employed_at(r.check_time)).map(|p| (p.id, r.check_time))
-                };
+                let at =
+                    |r: &PunchImport| employed_holder(&holders, &r.user_id, r.check_time).map(|p| (p.id, r.check_time));
                 self.punches_at(&mut w.tx, &records.iter().filter_map(at).collect::<Vec<_>>()).await?
             }
         };
@@ -342,7 +341,7 @@ impl Store {
         let mut fresh_keys: HashMap<String, usize> = HashMap::new();
         let mut answers: Vec<Answer> = Vec::with_capacity(records.len());
         for rec in records {
-            let at = |id: &str| holders.get(id).and_then(|hs| hs.iter().find(|p| p.employed_at(rec.check_time)));
+            let at = |id: &str| employed_holder(&holders, id, rec.check_time);
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else {
                 outcome.failed.push((rec.user_id.clone(), rec.creator_id.clone()));
                 continue;
