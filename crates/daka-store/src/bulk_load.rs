@@ -36,7 +36,7 @@ use crate::people::{employed_holder, IdKind, Person};
 use crate::plan::Resolver;
 use crate::punches::{FlowCreated, Punch, PunchImport};
 use crate::results::{
-    changes, clip_ranges, day_number, days_touched_with, jobs_for, stored_in, tz_name, Cause, StoredDays,
+    changes, clip_ranges, day_number, days_touched_with, jobs_for, records_text, stored_in, tz_name, Cause, StoredDays,
 };
 use crate::{bulk, Backend, Error, Result, Store};
 
@@ -257,7 +257,8 @@ impl BulkLoader {
         for (index, rec) in records.into_iter().enumerate() {
             let at = |id: &str| employed_holder(&holders, id, rec.check_time);
             let (Some(person), Some(creator)) = (at(&rec.user_id), at(&rec.creator_id)) else { continue };
-            let punch = rec.into_punch(store.next_id(), tenant_id, person.id, creator.id);
+            // Its record id is given once the batch is in order (below).
+            let punch = rec.into_punch(0, tenant_id, person.id, creator.id);
             let photo_urls = (!punch.photo_urls.is_empty())
                 .then(|| serde_json::to_string(&punch.photo_urls))
                 .transpose()
@@ -267,6 +268,10 @@ impl BulkLoader {
         // Person and time order (stable: equal punches keep their order in the batch): the
         // punches' (person_id, check_time) index is then written page after page.
         fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
+        // Record ids (the table's key) in the same order, so the table is appended to.
+        for f in &mut fresh {
+            f.punch.record_id = store.next_id();
+        }
         let candidates: Vec<(i64, i64)> = fresh.iter().map(|f| (f.punch.person_id, f.punch.check_time)).collect();
         // The people, read once for the batch (before it began).
         let people: HashMap<i64, &Person> = holders.values().flatten().map(|p| (p.id, p)).collect();
@@ -351,7 +356,9 @@ impl BulkLoader {
             let Revision { rows, moved, revised, events } = revision;
             write_results(c, tenant_id, &rows, &moved, &revised, now)?;
             record_events(c, tenant_id, events.into_iter().zip(seqs), now)?;
-            Ok(c.execute_batch("COMMIT")?)
+            c.execute_batch("COMMIT")?;
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+            Ok(())
         })?;
         Ok(loaded)
     }
@@ -388,7 +395,7 @@ impl BulkLoader {
                 group_id: e.resolved.group_id.clone(),
                 shift_id: e.resolved.shift_id.clone(),
                 time_zone: tz_name(&e.resolved.plan),
-                records: serde_json::to_string(&e.records).map_err(|err| Error::Corrupt(err.to_string()))?,
+                records: records_text(&e.records),
                 changes_at: e.changes_at,
             });
         }

@@ -623,6 +623,34 @@ pub(crate) async fn stored_in(conn: &mut AnyConnection, ranges: &[(i64, i64, i64
     Ok(out)
 }
 
+/// The stored text of a day's records: JSON with every record and side as an array of its
+/// fields in declaration order — a third of the text of objects. Serde reads a struct from an
+/// array as from an object, so results stored as objects by earlier versions read as before.
+pub(crate) fn records_text(records: &[PairOutcome]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(8 + records.len() * 112);
+    out.push('[');
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "[{},{},{}", r.shift_on, r.shift_off, r.task_shift_type);
+        for side in [&r.check_in, &r.check_out] {
+            let _ = write!(out, ",[\"{}\",\"{}\",", side.result.as_str(), side.supplement.as_str());
+            match side.record_id {
+                Some(id) => {
+                    let _ = write!(out, "{id}");
+                }
+                None => out.push_str("null"),
+            }
+            let _ = write!(out, ",{},{}]", side.serious_late, side.minutes_off);
+        }
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
 /// Writes new and changed results `(evaluation, day, result_id)` with multi-row upserts.
 async fn write_results(
     tx: &mut Transaction<'static, Any>,
@@ -651,7 +679,7 @@ async fn write_results(
                 .bind(e.resolved.group_id.as_str())
                 .bind(e.resolved.shift_id.as_str())
                 .bind(tz_name(&e.resolved.plan))
-                .bind(serde_json::to_string(&e.records).map_err(|err| Error::Corrupt(err.to_string()))?)
+                .bind(records_text(&e.records))
                 .bind(e.changes_at)
                 .bind(now);
         }
@@ -752,6 +780,47 @@ mod tests {
 
     fn side(result: CheckResult) -> SideOutcome {
         SideOutcome { result, supplement: Supplement::None, record_id: None, serious_late: false, minutes_off: 0 }
+    }
+
+    #[test]
+    fn stored_records_are_arrays_that_read_back_like_objects() {
+        let late = SideOutcome {
+            result: CheckResult::Late,
+            supplement: Supplement::CardReplacementApplication,
+            record_id: Some(6_916_304_428_108_095_488),
+            serious_late: true,
+            minutes_off: -12,
+        };
+        let records = vec![
+            PairOutcome {
+                shift_on: 1_767_574_800,
+                shift_off: 1_767_607_200,
+                task_shift_type: 0,
+                check_in: late,
+                check_out: side(CheckResult::Lack),
+            },
+            PairOutcome {
+                shift_on: -5,
+                shift_off: 9,
+                task_shift_type: 1,
+                check_in: side(CheckResult::NoNeedCheck),
+                check_out: side(CheckResult::Todo),
+            },
+        ];
+        let text = records_text(&records);
+        assert_eq!(
+            text,
+            "[[1767574800,1767607200,0,[\"Late\",\"CardReplacementApplication\",6916304428108095488,true,-12],\
+             [\"Lack\",\"None\",null,false,0]],[-5,9,1,[\"NoNeedCheck\",\"None\",null,false,0],\
+             [\"Todo\",\"None\",null,false,0]]]"
+        );
+        let read: Vec<PairOutcome> = serde_json::from_str(&text).expect("array form");
+        assert_eq!(read, records);
+        // Rows stored by earlier versions hold objects.
+        let objects = serde_json::to_string(&records).expect("object form");
+        assert!(objects.len() > text.len() * 2, "{objects}");
+        assert_eq!(serde_json::from_str::<Vec<PairOutcome>>(&objects).expect("object form"), records);
+        assert_eq!(records_text(&[]), "[]");
     }
 
     #[test]

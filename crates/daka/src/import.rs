@@ -6,6 +6,11 @@
 //! transaction, and the punches of batches already committed are recognised as they are.
 //! Punches that name nobody, or somebody not employed at the punch's instant, are written to a
 //! reject file with the reason.
+//!
+//! Time clocks export in time order: every day names everybody. The importer reads a window of
+//! the file (`--window` punches), orders it by person and time, and stores it in batches of whole
+//! people, so each batch writes its people's punches and results once, next to each other,
+//! instead of every batch rewriting every person's pages, and every person-day is evaluated once.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -31,6 +36,10 @@ pub const IMPORT_KIND: i32 = 7;
 const BULK_BATCH: usize = 200_000;
 /// Punches per transaction through the generic store path (PostgreSQL).
 const GENERIC_BATCH: usize = 5_000;
+/// Punches read and ordered by person before they are stored (≈ 56 bytes each).
+const WINDOW: usize = 4_000_000;
+/// The largest `--window` (its strings are numbered in 32 bits, at most seven a punch).
+const MAX_WINDOW: usize = 100_000_000;
 
 /// Input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -113,6 +122,10 @@ pub struct ImportArgs {
     /// holds the write lock for a few seconds per batch; 5,000 on PostgreSQL).
     #[arg(long)]
     pub batch: Option<usize>,
+    /// Punches read, then ordered by person and time, before any is stored (default:
+    /// 4,000,000, about 220 MB): a file up to this size is stored person after person.
+    #[arg(long)]
+    pub window: Option<usize>,
     /// Tenant id or tenant_key (default: the first tenant).
     #[arg(long)]
     pub tenant: Option<String>,
@@ -136,6 +149,58 @@ struct Row {
     ssid: Option<String>,
     bssid: Option<String>,
     comment: String,
+}
+
+/// A punch accepted for import, waiting in the window, its strings in the window's [`Strings`].
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    /// The person employed at `check_time` under `person`.
+    person_id: i64,
+    check_time: i64,
+    line: u64,
+    /// Person id (after the device map), as `--id` says.
+    person: u32,
+    /// Id as in the file.
+    raw_id: u32,
+    device: u32,
+    location: u32,
+    ssid: u32,
+    bssid: u32,
+    comment: u32,
+}
+
+/// The window's strings, each stored once (a file names few people, devices, places and
+/// remarks, many times); 0 stands for none.
+struct Strings {
+    index: HashMap<Box<str>, u32>,
+    list: Vec<Box<str>>,
+}
+
+impl Strings {
+    fn new() -> Strings {
+        Strings { index: HashMap::new(), list: vec!["".into()] }
+    }
+
+    /// The number of `s` (0 for none).
+    fn put(&mut self, s: Option<&str>) -> u32 {
+        let Some(s) = s else { return 0 };
+        if let Some(&n) = self.index.get(s) {
+            return n;
+        }
+        let n = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list.push(s.into());
+        self.index.insert(s.into(), n);
+        n
+    }
+
+    /// The string numbered `n` (none for 0).
+    fn get(&self, n: u32) -> Option<&str> {
+        (n != 0).then(|| self.list.get(n as usize).map_or("", |s| s))
+    }
+
+    fn text(&self, n: u32) -> String {
+        self.get(n).unwrap_or_default().to_owned()
+    }
 }
 
 /// A line that could not become a punch.
@@ -379,15 +444,20 @@ struct Importer<'a> {
     holders: HashMap<String, Vec<Person>>,
     /// The embedded database's bulk write path (`None` on PostgreSQL).
     bulk: Option<BulkLoader>,
-    batch: Vec<(Row, PunchImport)>,
+    batch_size: usize,
+    /// Accepted punches not stored yet, in file order until [`Self::drain`] orders them.
+    window: Vec<Held>,
+    strings: Strings,
     rejects: csv::Writer<Box<dyn Write>>,
     totals: Totals,
     first_id: i64,
+    bar: indicatif::ProgressBar,
 }
 
 impl Importer<'_> {
     fn reject(&mut self, r: Reject) -> Result<()> {
         self.totals.rejected += 1;
+        self.bar.inc(1);
         self.rejects.write_record([r.line.to_string(), r.person, r.time, r.device, r.reason])?;
         Ok(())
     }
@@ -422,9 +492,9 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// Resolves a row to a punch, or says why not.
-    async fn accept(&mut self, mut row: Row) -> Result<()> {
-        let Some(person_id) = self.person_of(&row) else {
+    /// Resolves a row to a punch in the window, or says why not.
+    async fn accept(&mut self, row: Row) -> Result<()> {
+        let Some(person) = self.person_of(&row) else {
             let reason = format!(
                 "device user id {} is not in the device map{}",
                 row.raw_id,
@@ -432,18 +502,18 @@ impl Importer<'_> {
             );
             return self.reject_row(&row, reason);
         };
-        if !self.holders.contains_key(&person_id) {
+        if !self.holders.contains_key(&person) {
             let found =
-                Store::holders_of(&mut *self.store.pool().acquire().await?, self.tenant_id, self.id.kind(), &person_id)
+                Store::holders_of(&mut *self.store.pool().acquire().await?, self.tenant_id, self.id.kind(), &person)
                     .await?;
-            self.holders.insert(person_id.clone(), found);
+            self.holders.insert(person.clone(), found);
         }
-        let holders = &self.holders[&person_id];
+        let holders = &self.holders[&person];
         if holders.is_empty() {
-            let reason = format!("unknown {} {person_id}", self.id.name());
+            let reason = format!("unknown {} {person}", self.id.name());
             return self.reject_row(&row, reason);
         }
-        if !holders.iter().any(|p| p.employed_at(row.check_time)) {
+        let Some(holder) = holders.iter().find(|p| p.employed_at(row.check_time)) else {
             let tz = self.tz.as_ref();
             let why: Vec<String> = holders
                 .iter()
@@ -453,24 +523,22 @@ impl Importer<'_> {
                     _ => p.name.clone(),
                 })
                 .collect();
-            let reason = format!("{} {person_id} names nobody employed then ({})", self.id.name(), why.join("; "));
+            let reason = format!("{} {person} names nobody employed then ({})", self.id.name(), why.join("; "));
             return self.reject_row(&row, reason);
-        }
-        // The row keeps what a reject line needs; the rest moves into the punch.
-        let punch = PunchImport {
-            user_id: person_id.clone(),
-            creator_id: person_id,
-            check_time: row.check_time,
-            kind: IMPORT_KIND,
-            location_name: std::mem::take(&mut row.location),
-            comment: std::mem::take(&mut row.comment),
-            is_wifi: row.ssid.is_some() || row.bssid.is_some(),
-            ssid: row.ssid.take(),
-            bssid: row.bssid.take(),
-            device_id: row.device.clone(),
-            ..Default::default()
         };
-        self.batch.push((row, punch));
+        let held = Held {
+            person_id: holder.id,
+            check_time: row.check_time,
+            line: row.line,
+            person: self.strings.put(Some(&person)),
+            raw_id: self.strings.put(Some(&row.raw_id)),
+            device: self.strings.put(row.device.as_deref()),
+            location: self.strings.put(Some(&row.location)),
+            ssid: self.strings.put(row.ssid.as_deref()),
+            bssid: self.strings.put(row.bssid.as_deref()),
+            comment: self.strings.put(Some(&row.comment)),
+        };
+        self.window.push(held);
         Ok(())
     }
 
@@ -485,30 +553,79 @@ impl Importer<'_> {
         self.reject(r)
     }
 
-    /// Why a row that pre-resolution accepted still named nobody when it was stored.
-    fn nobody_then(&self, row: &Row) -> String {
-        let person = self.person_of(row).unwrap_or_default();
-        format!("{} {person} names nobody employed then", self.id.name())
+    /// Rejects a held punch that pre-resolution accepted but that named nobody employed then
+    /// when it was stored (someone changed the person meanwhile).
+    fn reject_held(&mut self, h: &Held) -> Result<()> {
+        let person = self.strings.text(h.person);
+        let r = Reject {
+            line: h.line,
+            person: self.strings.text(h.raw_id),
+            time: fmt_time(h.check_time, self.tz.as_ref()),
+            device: self.strings.text(h.device),
+            reason: format!("{} {person} names nobody employed then", self.id.name()),
+        };
+        self.reject(r)
     }
 
-    /// Stores the pending batch in one transaction.
-    async fn flush(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
+    /// The punch record of a held punch.
+    fn record(&self, h: &Held) -> PunchImport {
+        let s = &self.strings;
+        let (ssid, bssid) = (s.get(h.ssid).map(str::to_owned), s.get(h.bssid).map(str::to_owned));
+        PunchImport {
+            user_id: s.text(h.person),
+            creator_id: s.text(h.person),
+            check_time: h.check_time,
+            kind: IMPORT_KIND,
+            location_name: s.text(h.location),
+            comment: s.text(h.comment),
+            is_wifi: ssid.is_some() || bssid.is_some(),
+            ssid,
+            bssid,
+            device_id: s.get(h.device).map(str::to_owned),
+            ..Default::default()
         }
-        let (rows, records): (Vec<Row>, Vec<PunchImport>) = std::mem::take(&mut self.batch).into_iter().unzip();
-        let lines = || format!("importing lines {}..{}", rows[0].line, rows[rows.len() - 1].line);
+    }
+
+    /// Stores the window: ordered by person and time (equal punches in file order), in batches
+    /// of whole people of at least `batch_size` punches, one transaction each.
+    async fn drain(&mut self) -> Result<()> {
+        self.bar.set_message("storing");
+        let mut window = std::mem::take(&mut self.window);
+        window.sort_unstable_by_key(|h| (h.person_id, h.check_time, h.line));
+        let mut rest = window.as_slice();
+        while !rest.is_empty() {
+            let mut end = self.batch_size.min(rest.len());
+            while end < rest.len() && rest[end].person_id == rest[end - 1].person_id {
+                end += 1;
+            }
+            let (batch, after) = rest.split_at(end);
+            self.flush(batch).await?;
+            rest = after;
+        }
+        self.strings = Strings::new();
+        window.clear();
+        self.window = window;
+        self.bar.set_message("reading");
+        Ok(())
+    }
+
+    /// Stores one batch in one transaction.
+    async fn flush(&mut self, batch: &[Held]) -> Result<()> {
+        let records: Vec<PunchImport> = batch.iter().map(|h| self.record(h)).collect();
+        let (first, last) = batch.iter().fold((u64::MAX, 0), |(lo, hi), h| (lo.min(h.line), hi.max(h.line)));
+        let lines = || format!("importing {} punches of lines {first}..{last}", batch.len());
         if let Some(bulk) = self.bulk.as_mut() {
             let loaded = bulk.import(self.tenant_id, self.id.kind(), records, self.now).await.with_context(lines)?;
-            for (row, loaded) in rows.iter().zip(loaded) {
+            for (held, loaded) in batch.iter().zip(loaded) {
                 match loaded {
                     Loaded::Added => self.totals.added += 1,
                     Loaded::Present => self.totals.repeated += 1,
                     Loaded::Failed => {
-                        let reason = self.nobody_then(row);
-                        self.reject_row(row, reason)?;
+                        self.reject_held(held)?;
+                        continue;
                     }
                 }
+                self.bar.inc(1);
             }
             self.rejects.flush()?;
             return Ok(());
@@ -525,11 +642,10 @@ impl Importer<'_> {
             *failed.entry(u.as_str()).or_default() += 1;
         }
         let mut stored = outcome.stored.iter();
-        for (row, user_id) in rows.iter().zip(&users) {
+        for (held, user_id) in batch.iter().zip(&users) {
             if let Some(n) = failed.get_mut(user_id.as_str()).filter(|n| **n > 0) {
                 *n -= 1;
-                let reason = self.nobody_then(row);
-                self.reject_row(row, reason)?;
+                self.reject_held(held)?;
                 continue;
             }
             let Some(view) = stored.next() else { break };
@@ -538,6 +654,7 @@ impl Importer<'_> {
             } else {
                 self.totals.repeated += 1;
             }
+            self.bar.inc(1);
         }
         self.rejects.flush()?;
         Ok(())
@@ -589,7 +706,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         let b = indicatif::ProgressBar::new(total_lines);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} lines  {rate}  ETA {eta}",
+                "{spinner} [{elapsed_precise}] {msg:8} {wide_bar} {human_pos}/{human_len} punches  {rate}  ETA {eta}",
             )
             .expect("valid template")
             .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
@@ -599,9 +716,11 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         b
     };
 
-    // Rows are parsed synchronously, then resolved and stored batch by batch.
+    // Rows are parsed on a thread of their own, resolved into the window, and stored a window
+    // at a time.
     let bulk = store.bulk_loader().await?;
     let batch_size = args.batch.unwrap_or(if bulk.is_some() { BULK_BATCH } else { GENERIC_BATCH }).max(1);
+    let window_size = args.window.unwrap_or(WINDOW).clamp(1, MAX_WINDOW);
     let mut imp = Importer {
         store,
         tenant_id: tenant.id,
@@ -611,21 +730,26 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         map,
         holders: HashMap::new(),
         bulk,
-        batch: Vec::with_capacity(batch_size),
+        batch_size,
+        window: Vec::new(),
+        strings: Strings::new(),
         rejects,
         totals: Totals::default(),
         first_id: store.next_id(),
+        bar,
     };
+    imp.bar.set_message("reading");
     let started = Instant::now();
-    let mut pending: Vec<Result<Row, Reject>> = Vec::with_capacity(batch_size);
+    const CHUNK: usize = 50_000;
+    let mut pending: Vec<Result<Row, Reject>> = Vec::with_capacity(CHUNK);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Result<Row, Reject>>>(4);
     let reader_args = args.clone();
     let reader_tz = tz.clone();
     let reader = tokio::task::spawn_blocking(move || {
         read_rows(&reader_args, reader_tz.as_ref(), |item| {
             pending.push(item);
-            if pending.len() >= batch_size {
-                let full = std::mem::replace(&mut pending, Vec::with_capacity(batch_size));
+            if pending.len() >= CHUNK {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK));
                 tx.blocking_send(full).map_err(|_| anyhow::anyhow!("import stopped"))?;
             }
             Ok(())
@@ -635,34 +759,26 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         }
         Ok::<_, anyhow::Error>(())
     });
-    let mut last_line = 0;
     while let Some(chunk) = rx.recv().await {
         imp.prefetch(&chunk).await?;
         for item in chunk {
             imp.totals.read += 1;
             match item {
-                Ok(row) => {
-                    last_line = row.line;
-                    imp.accept(row).await?;
-                }
-                Err(r) => {
-                    last_line = r.line;
-                    imp.reject(r)?;
-                }
+                Ok(row) => imp.accept(row).await?,
+                Err(r) => imp.reject(r)?,
             }
-            if imp.batch.len() >= batch_size {
-                imp.flush().await?;
+            if imp.window.len() >= window_size {
+                imp.drain().await?;
             }
         }
-        bar.set_position(last_line);
     }
     reader.await.context("reader task")??;
-    imp.flush().await?;
+    imp.drain().await?;
     if let Some(bulk) = imp.bulk.take() {
         bulk.finish().await.context("committing the last batch")?;
     }
     imp.rejects.flush()?;
-    bar.finish_and_clear();
+    imp.bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let t = imp.totals;
     println!(
