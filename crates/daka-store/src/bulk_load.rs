@@ -42,7 +42,7 @@ use crate::{bulk, Backend, Error, Result, Store};
 
 /// Page cache of the bulk connection, KiB: imports touch index pages all over the file (a
 /// chronological file touches every person's), and a cache that holds them saves re-reading.
-const CACHE_KIB: i64 = 512 * 1024;
+const CACHE_KIB: i64 = 64 * 1024;
 
 /// Log size, in pages, at which the bulk connection's commits checkpoint (1 GiB of 4 KiB
 /// pages, against 64 MiB on the pool's connections). In a chronological file every batch
@@ -464,6 +464,19 @@ fn for_engine(p: &Punch) -> (i64, EnginePunch) {
     (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
 }
 
+/// Binds the parameters `index => field` of `row` that differ from the same field of `prev`
+/// (all of them without one): SQLite keeps a statement's bindings from one execution to the
+/// next, and an import's rows share most of their values.
+macro_rules! bind_changed {
+    ($stmt:expr, $prev:expr, $row:expr, $($index:literal => $($field:ident).+),+ $(,)?) => {
+        $(
+            if $prev.is_none_or(|p| p.$($field).+ != $row.$($field).+) {
+                $stmt.raw_bind_parameter($index, &$row.$($field).+)?;
+            }
+        )+
+    };
+}
+
 /// Inserts the batch's new punches (none is stored yet, none carries a key); returns them.
 fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Vec<Fresh>> {
     let mut insert = conn.prepare_cached(
@@ -472,29 +485,20 @@ fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Ve
              latitude, imported, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
              ?15, NULL, ?16, ?17, ?18, ?19)",
     )?;
+    insert.raw_bind_parameter(19, now)?;
+    let mut prev: Option<&Fresh> = None;
     for f in &new {
-        let p = &f.punch;
-        insert.execute(params![
-            p.record_id,
-            p.tenant_id,
-            p.person_id,
-            p.creator_id,
-            p.check_time,
-            p.kind,
-            p.location_name,
-            p.comment,
-            p.ssid,
-            p.bssid,
-            p.is_field,
-            p.is_wifi,
-            f.photo_urls.as_deref().unwrap_or("[]"),
-            p.device_id,
-            p.external_id,
-            p.longitude,
-            p.latitude,
-            p.imported,
-            now,
-        ])?;
+        bind_changed!(insert, prev, f,
+            1 => punch.record_id, 2 => punch.tenant_id, 3 => punch.person_id, 4 => punch.creator_id,
+            5 => punch.check_time, 6 => punch.kind, 7 => punch.location_name, 8 => punch.comment, 9 => punch.ssid,
+            10 => punch.bssid, 11 => punch.is_field, 12 => punch.is_wifi, 14 => punch.device_id,
+            15 => punch.external_id, 16 => punch.longitude, 17 => punch.latitude, 18 => punch.imported,
+        );
+        if prev.is_none_or(|p| p.photo_urls != f.photo_urls) {
+            insert.raw_bind_parameter(13, f.photo_urls.as_deref().unwrap_or("[]"))?;
+        }
+        insert.raw_execute()?;
+        prev = Some(f);
     }
     drop(insert);
     Ok(new)
@@ -568,19 +572,16 @@ fn write_results(
          time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
          updated_at = excluded.updated_at",
     )?;
+    upsert.raw_bind_parameter(3, tenant_id)?;
+    upsert.raw_bind_parameter(10, now)?;
+    let mut prev: Option<&ResultRow> = None;
     for r in rows {
-        upsert.execute(params![
-            r.person_id,
-            r.day,
-            tenant_id,
-            r.result_id,
-            r.group_id,
-            r.shift_id,
-            r.time_zone,
-            r.records,
-            r.changes_at,
-            now
-        ])?;
+        bind_changed!(upsert, prev, r,
+            1 => person_id, 2 => day, 4 => result_id, 5 => group_id, 6 => shift_id, 7 => time_zone,
+            8 => records, 9 => changes_at,
+        );
+        upsert.raw_execute()?;
+        prev = Some(r);
     }
     drop(upsert);
     let mut update = conn.prepare_cached("UPDATE results SET changes_at = ?1 WHERE person_id = ?2 AND day = ?3")?;

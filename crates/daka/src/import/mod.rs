@@ -12,8 +12,10 @@
 //! people, so each batch writes its people's punches and results once, next to each other,
 //! instead of every batch rewriting every person's pages, and every person-day is evaluated once.
 
+mod read;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -23,7 +25,9 @@ use daka_store::bulk_load::{BulkLoader, Loaded};
 use daka_store::people::{IdKind, Person};
 use daka_store::punches::{PunchImport, Repeats};
 use daka_store::Store;
+use rustc_hash::FxHashMap;
 
+use self::read::{Chunk, Parsed, Reject, Strings};
 use crate::{now, parse_instant};
 
 /// Feishu flow `type` given to imported punches (7: imported through the open platform).
@@ -137,30 +141,23 @@ pub struct ImportArgs {
     pub quiet: bool,
 }
 
-/// One punch read from the file, not yet resolved.
-#[derive(Debug, Clone)]
-struct Row {
-    line: u64,
-    /// Id as in the file (device user id for mapped logs).
-    raw_id: String,
-    device: Option<String>,
-    check_time: i64,
-    location: String,
-    ssid: Option<String>,
-    bssid: Option<String>,
-    comment: String,
-}
-
-/// A punch accepted for import, waiting in the window, its strings in the window's [`Strings`].
+/// A punch accepted for import, waiting in the window.
 #[derive(Debug, Clone, Copy)]
 struct Held {
-    /// The person employed at `check_time` under `person`.
+    /// The person employed at `check_time` under `name`.
     person_id: i64,
     check_time: i64,
     line: u64,
-    /// Person id (after the device map), as `--id` says.
-    person: u32,
-    /// Id as in the file.
+    /// The person id (after the device map), in [`Importer::names`].
+    name: u32,
+    /// The rest of what the file says of it, in [`Importer::looks`].
+    look: u32,
+}
+
+/// What a file says of a punch besides its person and time, strings numbered as in
+/// [`Strings`]: few of these recur many times over (a person at a device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Look {
     raw_id: u32,
     device: u32,
     location: u32,
@@ -169,47 +166,23 @@ struct Held {
     comment: u32,
 }
 
-/// The window's strings, each stored once (a file names few people, devices, places and
-/// remarks, many times); 0 stands for none.
-struct Strings {
-    index: HashMap<Box<str>, u32>,
-    list: Vec<Box<str>>,
-}
-
-impl Strings {
-    fn new() -> Strings {
-        Strings { index: HashMap::new(), list: vec!["".into()] }
-    }
-
-    /// The number of `s` (0 for none).
-    fn put(&mut self, s: Option<&str>) -> u32 {
-        let Some(s) = s else { return 0 };
-        if let Some(&n) = self.index.get(s) {
-            return n;
+impl Look {
+    fn of(p: &Parsed) -> Look {
+        Look {
+            raw_id: p.raw_id,
+            device: p.device,
+            location: p.location,
+            ssid: p.ssid,
+            bssid: p.bssid,
+            comment: p.comment,
         }
-        let n = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-        self.list.push(s.into());
-        self.index.insert(s.into(), n);
-        n
-    }
-
-    /// The string numbered `n` (none for 0).
-    fn get(&self, n: u32) -> Option<&str> {
-        (n != 0).then(|| self.list.get(n as usize).map_or("", |s| s))
-    }
-
-    fn text(&self, n: u32) -> String {
-        self.get(n).unwrap_or_default().to_owned()
     }
 }
 
-/// A line that could not become a punch.
-struct Reject {
-    line: u64,
-    person: String,
-    time: String,
-    device: String,
-    reason: String,
+/// A person id the file names (after the device map), and who holds it (once looked up).
+struct Named {
+    id: String,
+    holders: Option<Vec<Person>>,
 }
 
 /// Totals of an import.
@@ -223,26 +196,6 @@ pub struct Totals {
     pub repeated: u64,
     /// Punches written to the reject file.
     pub rejected: u64,
-}
-
-/// Parses a punch time: offset timestamps and Unix seconds stand alone; local times need `tz`.
-pub fn parse_time(s: &str, tz: Option<&jiff::tz::TimeZone>) -> Result<i64, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err("empty time".into());
-    }
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
-    }
-    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_second());
-    }
-    let normalized = s.replace('/', "-");
-    let dt = normalized
-        .parse::<jiff::civil::DateTime>()
-        .map_err(|_| format!("time {s:?} is neither RFC 3339, Unix seconds nor YYYY-MM-DD HH:MM:SS"))?;
-    let Some(tz) = tz else { return Err(format!("local time {s:?} needs --time-zone")) };
-    dt.to_zoned(tz.clone()).map(|z| z.timestamp().as_second()).map_err(|e| format!("time {s:?}: {e}"))
 }
 
 /// Device map: (device or "", device user id) → person id.
@@ -284,148 +237,6 @@ impl DeviceMap {
     }
 }
 
-/// Reads the file into rows and rejects (parse errors), streaming to `sink` in order.
-fn read_rows(
-    args: &ImportArgs,
-    tz: Option<&jiff::tz::TimeZone>,
-    mut sink: impl FnMut(Result<Row, Reject>) -> Result<()>,
-) -> Result<()> {
-    let file = std::fs::File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
-    match args.format {
-        Format::Zkteco => {
-            let reader = BufReader::with_capacity(1 << 20, file);
-            for (i, line) in reader.lines().enumerate() {
-                let line_no = i as u64 + 1;
-                let line = line.with_context(|| format!("{}:{line_no}", args.file.display()))?;
-                let text = line.trim();
-                if text.is_empty() || text.starts_with('#') {
-                    continue;
-                }
-                let f: Vec<&str> = text.split_whitespace().collect();
-                let device = args.device.clone();
-                if f.len() < 3 {
-                    sink(Err(Reject {
-                        line: line_no,
-                        person: f.first().unwrap_or(&"").to_string(),
-                        time: String::new(),
-                        device: device.unwrap_or_default(),
-                        reason: "not a ZKTeco log line (user_id date time verify punch …)".into(),
-                    }))?;
-                    continue;
-                }
-                let stamp = format!("{} {}", f[1], f[2]);
-                match parse_time(&stamp, tz) {
-                    Ok(t) => {
-                        let verify = f.get(3).copied().unwrap_or("");
-                        let punch = f.get(4).copied().unwrap_or("");
-                        sink(Ok(Row {
-                            line: line_no,
-                            raw_id: f[0].to_owned(),
-                            device,
-                            check_time: t,
-                            location: String::new(),
-                            ssid: None,
-                            bssid: None,
-                            comment: format!("zkteco verify={verify} punch={punch}"),
-                        }))?
-                    }
-                    Err(reason) => sink(Err(Reject {
-                        line: line_no,
-                        person: f[0].to_owned(),
-                        time: stamp,
-                        device: device.unwrap_or_default(),
-                        reason,
-                    }))?,
-                }
-            }
-        }
-        Format::Csv => {
-            let mut r = csv::ReaderBuilder::new()
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_reader(BufReader::with_capacity(1 << 20, file));
-            let headers = r.headers().with_context(|| format!("{}: header row", args.file.display()))?.clone();
-            let col = |name: &str| -> Result<usize> {
-                headers.iter().position(|h| h == name).with_context(|| {
-                    format!(
-                        "{}: no column {name:?} (columns: {})",
-                        args.file.display(),
-                        headers.iter().collect::<Vec<_>>().join(", ")
-                    )
-                })
-            };
-            let person_col = col(args.person_column.as_deref().unwrap_or(args.id.name()))?;
-            let time_col = col(&args.time_column)?;
-            let opt = |c: &Option<String>| c.as_deref().map(col).transpose();
-            let (device_col, location_col, ssid_col, bssid_col) = (
-                opt(&args.device_column)?,
-                opt(&args.location_column)?,
-                opt(&args.ssid_column)?,
-                opt(&args.bssid_column)?,
-            );
-            let mut rec = csv::StringRecord::new();
-            let mut line_no = 1u64;
-            loop {
-                match r.read_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) => bail!("{}: {e}", args.file.display()),
-                }
-                line_no = rec.position().map_or(line_no + 1, |p| p.line());
-                let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()).map(str::to_owned);
-                let person = rec.get(person_col).unwrap_or("").to_owned();
-                let device = get(device_col).or_else(|| args.device.clone());
-                let time = rec.get(time_col).unwrap_or("");
-                if person.is_empty() {
-                    sink(Err(Reject {
-                        line: line_no,
-                        person,
-                        time: time.to_owned(),
-                        device: device.unwrap_or_default(),
-                        reason: "no person id".into(),
-                    }))?;
-                    continue;
-                }
-                match parse_time(time, tz) {
-                    Ok(t) => sink(Ok(Row {
-                        line: line_no,
-                        raw_id: person,
-                        device,
-                        check_time: t,
-                        location: get(location_col).unwrap_or_default(),
-                        ssid: get(ssid_col),
-                        bssid: get(bssid_col),
-                        comment: String::new(),
-                    }))?,
-                    Err(reason) => sink(Err(Reject {
-                        line: line_no,
-                        person,
-                        time: time.to_owned(),
-                        device: device.unwrap_or_default(),
-                        reason,
-                    }))?,
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn count_lines(path: &Path) -> Result<u64> {
-    let mut r = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
-    let mut n = 0u64;
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        n += buf.iter().filter(|&&b| b == b'\n').count() as u64;
-        let len = buf.len();
-        r.consume(len);
-    }
-    Ok(n)
-}
-
 fn fmt_time(t: i64, tz: Option<&jiff::tz::TimeZone>) -> String {
     let Ok(ts) = jiff::Timestamp::from_second(t) else { return t.to_string() };
     match tz {
@@ -441,13 +252,25 @@ struct Importer<'a> {
     now: i64,
     tz: Option<jiff::tz::TimeZone>,
     map: Option<DeviceMap>,
-    holders: HashMap<String, Vec<Person>>,
+    /// The strings of the file, as the reader numbered them.
+    strings: Strings,
+    /// The person ids the file names.
+    names: Vec<Named>,
+    /// Person id → its number in `names`.
+    numbers: FxHashMap<String, u32>,
+    /// Without a device map: the file's id (string number) → its number in `names` plus one
+    /// (0: not seen yet).
+    by_raw: Vec<u32>,
+    /// With a device map: (device, device user id) → the number in `names`, none if unmapped.
+    by_device: FxHashMap<(u32, u32), Option<u32>>,
+    /// The looks of held punches, and their numbers.
+    looks: Vec<Look>,
+    look_numbers: FxHashMap<Look, u32>,
     /// The embedded database's bulk write path (`None` on PostgreSQL).
     bulk: Option<BulkLoader>,
     batch_size: usize,
     /// Accepted punches not stored yet, in file order until [`Self::drain`] orders them.
     window: Vec<Held>,
-    strings: Strings,
     rejects: csv::Writer<Box<dyn Write>>,
     totals: Totals,
     first_id: i64,
@@ -462,92 +285,115 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// The person id a row names (through the device map, if any).
-    fn person_of(&self, row: &Row) -> Option<String> {
-        match &self.map {
-            Some(map) => map.get(row.device.as_deref(), &row.raw_id).cloned(),
-            None => Some(row.raw_id.clone()),
+    /// The number in `names` of person id `id`.
+    fn number(&mut self, id: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(id) {
+            return n;
         }
+        let n = self.names.len() as u32;
+        self.names.push(Named { id: id.to_owned(), holders: None });
+        self.numbers.insert(id.to_owned(), n);
+        n
     }
 
-    /// Looks up, in one query, the holders of every person id of `rows` not seen before.
-    async fn prefetch(&mut self, rows: &[Result<Row, Reject>]) -> Result<()> {
-        let mut missing: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .filter_map(|row| self.person_of(row))
-            .filter(|id| !self.holders.contains_key(id))
-            .collect();
+    /// The person id a punch names (through the device map, if any), as its number in `names`.
+    fn name_of(&mut self, p: &Parsed) -> Option<u32> {
+        if self.map.is_none() {
+            let raw = p.raw_id as usize;
+            if raw >= self.by_raw.len() {
+                self.by_raw.resize(raw + 1, 0);
+            }
+            if self.by_raw[raw] == 0 {
+                let id = self.strings.text(p.raw_id);
+                self.by_raw[raw] = self.number(&id) + 1;
+            }
+            return Some(self.by_raw[raw] - 1);
+        }
+        if let Some(&n) = self.by_device.get(&(p.device, p.raw_id)) {
+            return n;
+        }
+        let mapped = self
+            .map
+            .as_ref()
+            .and_then(|m| m.get(self.strings.get(p.device), self.strings.get(p.raw_id).unwrap_or_default()).cloned());
+        let n = mapped.map(|id| self.number(&id));
+        self.by_device.insert((p.device, p.raw_id), n);
+        n
+    }
+
+    /// Adds a chunk's strings and looks up, in one query, the holders of every person id it
+    /// names for the first time.
+    async fn prefetch(&mut self, chunk: &mut Chunk) -> Result<()> {
+        self.strings.extend(std::mem::take(&mut chunk.strings));
+        let mut missing: Vec<u32> = Vec::new();
+        for p in chunk.items.iter().filter_map(|r| r.as_ref().ok()) {
+            if let Some(n) = self.name_of(p) {
+                if self.names[n as usize].holders.is_none() {
+                    missing.push(n);
+                }
+            }
+        }
         missing.sort_unstable();
         missing.dedup();
         if missing.is_empty() {
             return Ok(());
         }
+        let ids: Vec<String> = missing.iter().map(|&n| self.names[n as usize].id.clone()).collect();
         let mut conn = self.store.pool().acquire().await?;
-        let mut found = Store::holders_of_many(&mut conn, self.tenant_id, self.id.kind(), &missing).await?;
-        for id in missing {
-            let holders = found.remove(&id).unwrap_or_default();
-            self.holders.insert(id, holders);
+        let mut found = Store::holders_of_many(&mut conn, self.tenant_id, self.id.kind(), &ids).await?;
+        for n in missing {
+            let named = &mut self.names[n as usize];
+            named.holders = Some(found.remove(&named.id).unwrap_or_default());
         }
         Ok(())
     }
 
-    /// Resolves a row to a punch in the window, or says why not.
-    async fn accept(&mut self, row: Row) -> Result<()> {
-        let Some(person) = self.person_of(&row) else {
-            let reason = format!(
-                "device user id {} is not in the device map{}",
-                row.raw_id,
-                row.device.as_deref().map(|d| format!(" for device {d}")).unwrap_or_default()
-            );
-            return self.reject_row(&row, reason);
+    /// Resolves a punch (after [`Self::prefetch`]) into the window, or says why not.
+    fn accept(&mut self, p: Parsed) -> Result<()> {
+        let Some(name) = self.name_of(&p) else {
+            let device = self.strings.get(p.device).map(|d| format!(" for device {d}")).unwrap_or_default();
+            let raw = self.strings.get(p.raw_id).unwrap_or_default();
+            let reason = format!("device user id {raw} is not in the device map{device}");
+            return self.reject_parsed(&p, reason);
         };
-        if !self.holders.contains_key(&person) {
-            let found =
-                Store::holders_of(&mut *self.store.pool().acquire().await?, self.tenant_id, self.id.kind(), &person)
-                    .await?;
-            self.holders.insert(person.clone(), found);
-        }
-        let holders = &self.holders[&person];
+        let named = &self.names[name as usize];
+        let holders = named.holders.as_deref().unwrap_or_default();
         if holders.is_empty() {
-            let reason = format!("unknown {} {person}", self.id.name());
-            return self.reject_row(&row, reason);
+            let reason = format!("unknown {} {}", self.id.name(), named.id);
+            return self.reject_parsed(&p, reason);
         }
-        let Some(holder) = holders.iter().find(|p| p.employed_at(row.check_time)) else {
+        let Some(holder) = holders.iter().find(|h| h.employed_at(p.check_time)) else {
             let tz = self.tz.as_ref();
             let why: Vec<String> = holders
                 .iter()
-                .map(|p| match (p.employed_from, p.left_at) {
-                    (_, Some(l)) if l <= row.check_time => format!("{} left at {}", p.name, fmt_time(l, tz)),
-                    (Some(f), _) if row.check_time < f => format!("{} joined at {}", p.name, fmt_time(f, tz)),
-                    _ => p.name.clone(),
+                .map(|h| match (h.employed_from, h.left_at) {
+                    (_, Some(l)) if l <= p.check_time => format!("{} left at {}", h.name, fmt_time(l, tz)),
+                    (Some(f), _) if p.check_time < f => format!("{} joined at {}", h.name, fmt_time(f, tz)),
+                    _ => h.name.clone(),
                 })
                 .collect();
-            let reason = format!("{} {person} names nobody employed then ({})", self.id.name(), why.join("; "));
-            return self.reject_row(&row, reason);
+            let reason = format!("{} {} names nobody employed then ({})", self.id.name(), named.id, why.join("; "));
+            return self.reject_parsed(&p, reason);
         };
-        let held = Held {
-            person_id: holder.id,
-            check_time: row.check_time,
-            line: row.line,
-            person: self.strings.put(Some(&person)),
-            raw_id: self.strings.put(Some(&row.raw_id)),
-            device: self.strings.put(row.device.as_deref()),
-            location: self.strings.put(Some(&row.location)),
-            ssid: self.strings.put(row.ssid.as_deref()),
-            bssid: self.strings.put(row.bssid.as_deref()),
-            comment: self.strings.put(Some(&row.comment)),
+        let person_id = holder.id;
+        let look = Look::of(&p);
+        let look = match self.looks.last() {
+            Some(last) if *last == look => self.looks.len() as u32 - 1,
+            _ => *self.look_numbers.entry(look).or_insert_with(|| {
+                self.looks.push(look);
+                self.looks.len() as u32 - 1
+            }),
         };
-        self.window.push(held);
+        self.window.push(Held { person_id, check_time: p.check_time, line: p.line, name, look });
         Ok(())
     }
 
-    fn reject_row(&mut self, row: &Row, reason: String) -> Result<()> {
+    fn reject_parsed(&mut self, p: &Parsed, reason: String) -> Result<()> {
         let r = Reject {
-            line: row.line,
-            person: row.raw_id.clone(),
-            time: fmt_time(row.check_time, self.tz.as_ref()),
-            device: row.device.clone().unwrap_or_default(),
+            line: p.line,
+            person: self.strings.text(p.raw_id),
+            time: fmt_time(p.check_time, self.tz.as_ref()),
+            device: self.strings.text(p.device),
             reason,
         };
         self.reject(r)
@@ -556,12 +402,13 @@ impl Importer<'_> {
     /// Rejects a held punch that pre-resolution accepted but that named nobody employed then
     /// when it was stored (someone changed the person meanwhile).
     fn reject_held(&mut self, h: &Held) -> Result<()> {
-        let person = self.strings.text(h.person);
+        let person = &self.names[h.name as usize].id;
+        let look = self.looks[h.look as usize];
         let r = Reject {
             line: h.line,
-            person: self.strings.text(h.raw_id),
+            person: self.strings.text(look.raw_id),
             time: fmt_time(h.check_time, self.tz.as_ref()),
-            device: self.strings.text(h.device),
+            device: self.strings.text(look.device),
             reason: format!("{} {person} names nobody employed then", self.id.name()),
         };
         self.reject(r)
@@ -569,19 +416,20 @@ impl Importer<'_> {
 
     /// The punch record of a held punch.
     fn record(&self, h: &Held) -> PunchImport {
-        let s = &self.strings;
-        let (ssid, bssid) = (s.get(h.ssid).map(str::to_owned), s.get(h.bssid).map(str::to_owned));
+        let (s, look) = (&self.strings, &self.looks[h.look as usize]);
+        let (ssid, bssid) = (s.get(look.ssid).map(str::to_owned), s.get(look.bssid).map(str::to_owned));
+        let person = &self.names[h.name as usize].id;
         PunchImport {
-            user_id: s.text(h.person),
-            creator_id: s.text(h.person),
+            user_id: person.clone(),
+            creator_id: person.clone(),
             check_time: h.check_time,
             kind: IMPORT_KIND,
-            location_name: s.text(h.location),
-            comment: s.text(h.comment),
+            location_name: s.text(look.location),
+            comment: s.text(look.comment),
             is_wifi: ssid.is_some() || bssid.is_some(),
             ssid,
             bssid,
-            device_id: s.get(h.device).map(str::to_owned),
+            device_id: s.get(look.device).map(str::to_owned),
             ..Default::default()
         }
     }
@@ -602,7 +450,6 @@ impl Importer<'_> {
             self.flush(batch).await?;
             rest = after;
         }
-        self.strings = Strings::new();
         window.clear();
         self.window = window;
         self.bar.set_message("reading");
@@ -669,6 +516,7 @@ impl Importer<'_> {
 
 /// Runs `daka import`; returns the totals.
 pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
+    let started = Instant::now();
     let tz = args
         .time_zone
         .as_deref()
@@ -699,7 +547,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
     rejects.write_record(["line", "person", "time", "device", "reason"])?;
     let now_at = args.now.as_deref().map_or_else(|| Ok(now()), parse_instant)?;
 
-    let total_lines = count_lines(&args.file)?;
+    let total_lines = read::count_lines(&args.file)?;
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -728,44 +576,37 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         now: now_at,
         tz: tz.clone(),
         map,
-        holders: HashMap::new(),
+        strings: Strings::new(),
+        names: Vec::new(),
+        numbers: FxHashMap::default(),
+        by_raw: Vec::new(),
+        by_device: FxHashMap::default(),
+        looks: Vec::new(),
+        look_numbers: FxHashMap::default(),
         bulk,
         batch_size,
-        window: Vec::new(),
-        strings: Strings::new(),
+        window: Vec::with_capacity(usize::try_from(total_lines).unwrap_or(usize::MAX).min(window_size)),
         rejects,
         totals: Totals::default(),
         first_id: store.next_id(),
         bar,
     };
     imp.bar.set_message("reading");
-    let started = Instant::now();
     const CHUNK: usize = 50_000;
-    let mut pending: Vec<Result<Row, Reject>> = Vec::with_capacity(CHUNK);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Result<Row, Reject>>>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     let reader_args = args.clone();
-    let reader_tz = tz.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        read_rows(&reader_args, reader_tz.as_ref(), |item| {
-            pending.push(item);
-            if pending.len() >= CHUNK {
-                let full = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK));
-                tx.blocking_send(full).map_err(|_| anyhow::anyhow!("import stopped"))?;
-            }
-            Ok(())
-        })?;
-        if !pending.is_empty() {
-            let _ = tx.blocking_send(pending);
-        }
-        Ok::<_, anyhow::Error>(())
+        read::read(&reader_args, tz, CHUNK, |chunk| {
+            tx.blocking_send(chunk).map_err(|_| anyhow::anyhow!("import stopped"))
+        })
     });
-    while let Some(chunk) = rx.recv().await {
-        imp.prefetch(&chunk).await?;
-        for item in chunk {
+    while let Some(mut chunk) = rx.recv().await {
+        imp.prefetch(&mut chunk).await?;
+        for item in chunk.items {
             imp.totals.read += 1;
             match item {
-                Ok(row) => imp.accept(row).await?,
-                Err(r) => imp.reject(r)?,
+                Ok(p) => imp.accept(p)?,
+                Err(r) => imp.reject(*r)?,
             }
             if imp.window.len() >= window_size {
                 imp.drain().await?;
@@ -795,20 +636,4 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<Totals> {
         println!("rejected punches and why: {}", reject_path.display());
     }
     Ok(t)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_with_offset_unix_or_local_zone() {
-        let sh = jiff::tz::TimeZone::get("Asia/Shanghai").expect("zone");
-        assert_eq!(parse_time("2026-03-02T09:00:00+08:00", None), Ok(1_772_413_200));
-        assert_eq!(parse_time("1772413200", None), Ok(1_772_413_200));
-        assert_eq!(parse_time("2026-03-02 09:00:00", Some(&sh)), Ok(1_772_413_200));
-        assert_eq!(parse_time("2026/03/02 09:00", Some(&sh)), Ok(1_772_413_200));
-        assert!(parse_time("2026-03-02 09:00:00", None).unwrap_err().contains("--time-zone"));
-        assert!(parse_time("", Some(&sh)).is_err());
-    }
 }
