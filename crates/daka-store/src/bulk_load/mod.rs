@@ -23,12 +23,17 @@
 //! the task prepares the next. [`BulkLoader::finish`] waits for the last commit. Only SQLite
 //! has this path; PostgreSQL uses [`Store::import_punches`].
 
+mod rows;
+
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use daka_engine::{Absence, PendingRemedy, Punch as EnginePunch};
+use rusqlite::types::{ToSql, ToSqlOutput};
 use rusqlite::{params, Connection};
+
+use self::rows::Insert;
 
 use crate::evaluation::{approved_absences, engine_punch, pending_remedies, punches_in, resolve_runs, Inputs, Runs};
 use crate::events::{event_id, subscribed, USER_FLOW_CREATED, USER_TASK_UPDATED};
@@ -464,43 +469,41 @@ fn for_engine(p: &Punch) -> (i64, EnginePunch) {
     (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
 }
 
-/// Binds the parameters `index => field` of `row` that differ from the same field of `prev`
-/// (all of them without one): SQLite keeps a statement's bindings from one execution to the
-/// next, and an import's rows share most of their values.
-macro_rules! bind_changed {
-    ($stmt:expr, $prev:expr, $row:expr, $($index:literal => $($field:ident).+),+ $(,)?) => {
-        $(
-            if $prev.is_none_or(|p| p.$($field).+ != $row.$($field).+) {
-                $stmt.raw_bind_parameter($index, &$row.$($field).+)?;
-            }
-        )+
-    };
-}
-
-/// Inserts the batch's new punches (none is stored yet, none carries a key); returns them.
-fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Vec<Fresh>> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
-             comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, idempotent_id, longitude, \
-             latitude, imported, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-             ?15, NULL, ?16, ?17, ?18, ?19)",
-    )?;
-    insert.raw_bind_parameter(19, now)?;
-    let mut prev: Option<&Fresh> = None;
-    for f in &new {
-        bind_changed!(insert, prev, f,
-            1 => punch.record_id, 2 => punch.tenant_id, 3 => punch.person_id, 4 => punch.creator_id,
-            5 => punch.check_time, 6 => punch.kind, 7 => punch.location_name, 8 => punch.comment, 9 => punch.ssid,
-            10 => punch.bssid, 11 => punch.is_field, 12 => punch.is_wifi, 14 => punch.device_id,
-            15 => punch.external_id, 16 => punch.longitude, 17 => punch.latitude, 18 => punch.imported,
-        );
-        if prev.is_none_or(|p| p.photo_urls != f.photo_urls) {
-            insert.raw_bind_parameter(13, f.photo_urls.as_deref().unwrap_or("[]"))?;
+/// The batch's new punches as `punches` rows (none carries a key), then `created_at`.
+const PUNCH_ROWS: Insert<Fresh> = Insert {
+    head: "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
+           comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, longitude, latitude, \
+           imported, created_at)",
+    columns: 18,
+    tail: "",
+    value: |f, c| {
+        let p = &f.punch;
+        match c {
+            0 => p.record_id.to_sql(),
+            1 => p.tenant_id.to_sql(),
+            2 => p.person_id.to_sql(),
+            3 => p.creator_id.to_sql(),
+            4 => p.check_time.to_sql(),
+            5 => p.kind.to_sql(),
+            6 => p.location_name.to_sql(),
+            7 => p.comment.to_sql(),
+            8 => p.ssid.to_sql(),
+            9 => p.bssid.to_sql(),
+            10 => p.is_field.to_sql(),
+            11 => p.is_wifi.to_sql(),
+            12 => Ok(ToSqlOutput::from(f.photo_urls.as_deref().unwrap_or("[]"))),
+            13 => p.device_id.to_sql(),
+            14 => p.external_id.to_sql(),
+            15 => p.longitude.to_sql(),
+            16 => p.latitude.to_sql(),
+            _ => p.imported.to_sql(),
         }
-        insert.raw_execute()?;
-        prev = Some(f);
-    }
-    drop(insert);
+    },
+};
+
+/// Inserts the batch's new punches; returns them.
+fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Vec<Fresh>> {
+    PUNCH_ROWS.run(conn, &new, &[ToSqlOutput::from(now)])?;
     Ok(new)
 }
 
@@ -538,6 +541,27 @@ fn stored_devices(conn: &mut Connection, spans: &[(i64, i64, i64)]) -> Result<St
     Ok(out)
 }
 
+/// An event record to append: seq, event id, type and body.
+struct EventRecord {
+    seq: i64,
+    event_id: String,
+    event_type: &'static str,
+    payload: String,
+}
+
+/// Event records as `event_records` rows, then `tenant_id` and `created_ms`.
+const EVENT_ROWS: Insert<EventRecord> = Insert {
+    head: "INSERT INTO event_records (seq, event_id, event_type, payload, tenant_id, created_ms)",
+    columns: 4,
+    tail: "",
+    value: |e, c| match c {
+        0 => e.seq.to_sql(),
+        1 => e.event_id.to_sql(),
+        2 => e.event_type.to_sql(),
+        _ => e.payload.to_sql(),
+    },
+};
+
 /// Appends event records `((type, body), seq)`, like [`Store::record_events`].
 fn record_events(
     conn: &mut Connection,
@@ -545,15 +569,31 @@ fn record_events(
     events: impl Iterator<Item = (EventRow, i64)>,
     now: i64,
 ) -> Result<()> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO event_records (seq, tenant_id, event_id, event_type, created_ms, payload) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for ((event_type, payload), seq) in events {
-        insert.execute(params![seq, tenant_id, event_id(seq), event_type, now.saturating_mul(1000), payload])?;
-    }
-    Ok(())
+    let records: Vec<EventRecord> = events
+        .map(|((event_type, payload), seq)| EventRecord { seq, event_id: event_id(seq), event_type, payload })
+        .collect();
+    EVENT_ROWS.run(conn, &records, &[ToSqlOutput::from(tenant_id), ToSqlOutput::from(now.saturating_mul(1000))])
 }
+
+/// New and changed results as `results` rows, then `tenant_id` and `updated_at`.
+const RESULT_ROWS: Insert<ResultRow> = Insert {
+    head: "INSERT INTO results (person_id, day, result_id, group_id, shift_id, time_zone, records, changes_at, \
+           tenant_id, updated_at)",
+    columns: 8,
+    tail: "ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
+           time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
+           updated_at = excluded.updated_at",
+    value: |r, c| match c {
+        0 => r.person_id.to_sql(),
+        1 => r.day.to_sql(),
+        2 => r.result_id.to_sql(),
+        3 => r.group_id.to_sql(),
+        4 => r.shift_id.to_sql(),
+        5 => r.time_zone.to_sql(),
+        6 => r.records.to_sql(),
+        _ => r.changes_at.to_sql(),
+    },
+};
 
 /// Writes new and changed results, moved `changes_at`s and the revised people's
 /// `results_rev`, like the generic recompute.
@@ -565,25 +605,7 @@ fn write_results(
     revised: &[i64],
     now: i64,
 ) -> Result<()> {
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO results (person_id, day, tenant_id, result_id, group_id, shift_id, time_zone, records, \
-         changes_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-         ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
-         time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
-         updated_at = excluded.updated_at",
-    )?;
-    upsert.raw_bind_parameter(3, tenant_id)?;
-    upsert.raw_bind_parameter(10, now)?;
-    let mut prev: Option<&ResultRow> = None;
-    for r in rows {
-        bind_changed!(upsert, prev, r,
-            1 => person_id, 2 => day, 4 => result_id, 5 => group_id, 6 => shift_id, 7 => time_zone,
-            8 => records, 9 => changes_at,
-        );
-        upsert.raw_execute()?;
-        prev = Some(r);
-    }
-    drop(upsert);
+    RESULT_ROWS.run(conn, rows, &[ToSqlOutput::from(tenant_id), ToSqlOutput::from(now)])?;
     let mut update = conn.prepare_cached("UPDATE results SET changes_at = ?1 WHERE person_id = ?2 AND day = ?3")?;
     for (person, day, changes_at) in moved {
         update.execute(params![changes_at, person, day])?;
