@@ -30,10 +30,10 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use daka_engine::{Absence, PendingRemedy, Punch as EnginePunch};
-use rusqlite::types::{ToSql, ToSqlOutput};
+use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{params, Connection};
 
-use self::rows::Insert;
+use self::rows::{Insert, Rows};
 
 use crate::evaluation::{approved_absences, engine_punch, pending_remedies, punches_in, resolve_runs, Inputs, Runs};
 use crate::events::{event_id, subscribed, USER_FLOW_CREATED, USER_TASK_UPDATED};
@@ -295,55 +295,56 @@ impl BulkLoader {
             false => None,
         };
 
+        // The batch begins, and the writer goes straight on to storing the punches that are not
+        // repeats (which it tells), while this task evaluates the days as if all were new.
+        let spans = spans_of(&fresh);
+        let everyone: Vec<(i64, EnginePunch)> = fresh.iter().map(|f| for_engine(&f.punch)).collect();
+        let rows = PUNCH_ROWS.rows(fresh, vec![Value::from(now)])?;
+        let begun = self.request(|c| {
+            c.execute_batch("BEGIN IMMEDIATE")?;
+            Ok(c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?)
+        })?;
+        let inserted = self.request(move |c| {
+            let stored = stored_devices(c, &spans)?;
+            let (rows, present) = rows.split(|fresh| repeats(fresh, &stored));
+            rows.write(c)?;
+            Ok((rows.into_rows(), present))
+        })?;
         // From here until the commit no other connection can write: what the pool reads is
         // what the transaction sees, except the batch's own punches, held in memory.
-        let version = self
-            .call(|c| {
-                c.execute_batch("BEGIN IMMEDIATE")?;
-                Ok(c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))?)
-            })
-            .await?;
+        let version = begun.await?;
         let rules_held = version == self.version;
         self.version = version;
-        let spans = spans_of(&fresh);
-        let stored = self.call(move |c| stored_devices(c, &spans)).await?;
-        let mut new: Vec<Fresh> = Vec::with_capacity(fresh.len());
-        // Where the new punches of the current person and instant begin in `new` (the batch is
-        // in person and time order, so an earlier punch of the batch it repeats is among them).
-        let mut run = 0;
-        for f in fresh {
-            let (person, at, device) = (f.punch.person_id, f.punch.check_time, &f.punch.device_id);
-            if new.get(run).is_none_or(|g| (g.punch.person_id, g.punch.check_time) != (person, at)) {
-                run = new.len();
+        let audience = subscribed(&mut conn, tenant_id).await?;
+        let announce = audience.includes(USER_TASK_UPDATED);
+        let guess = match early {
+            Some(plan) if rules_held => {
+                Some(self.revise(&mut conn, plan, &punched, everyone, tenant_id, announce, now).await?)
             }
-            let repeat = new[run..].iter().any(|g| g.punch.device_id == *device)
-                || stored.get(&(person, at)).is_some_and(|devices| devices.contains(device));
-            if repeat {
-                loaded[f.index] = Loaded::Present;
-            } else {
-                loaded[f.index] = Loaded::Added;
-                new.push(f);
-            }
+            _ => None,
+        };
+        let (new, present) = inserted.await?;
+        self.expect_new = present.is_empty();
+        for &index in &present {
+            loaded[index] = Loaded::Present;
         }
-        let own: Vec<(i64, EnginePunch)> = new.iter().map(|f| for_engine(&f.punch)).collect();
-        self.expect_new = own.len() == candidates.len();
-        let plan = match early {
-            Some(early) if rules_held && self.expect_new => early,
+        for f in &new {
+            loaded[f.index] = Loaded::Added;
+        }
+        let revision = match guess {
+            Some(revision) if self.expect_new => revision,
             _ => {
                 // Only the days of the new punches are recomputed, with the rules read early if
                 // no other connection has committed since.
                 if !rules_held {
                     resolver = Resolver::new(tenant_id);
                 }
+                let own: Vec<(i64, EnginePunch)> = new.iter().map(|f| for_engine(&f.punch)).collect();
                 let touched: Vec<(i64, i64)> = own.iter().map(|(person, p)| (*person, p.at)).collect();
-                Plan::read(&mut conn, &mut resolver, &punched, &touched, now).await?
+                let plan = Plan::read(&mut conn, &mut resolver, &punched, &touched, now).await?;
+                self.revise(&mut conn, plan, &punched, own, tenant_id, announce, now).await?
             }
         };
-        let inserted = self.request(move |c| insert_punches(c, new, now))?;
-        let audience = subscribed(&mut conn, tenant_id).await?;
-        let announce = audience.includes(USER_TASK_UPDATED);
-        let revision = self.revise(&mut conn, plan, &punched, own, tenant_id, announce, now).await?;
-        let new = inserted.await?;
         if audience.includes(USER_FLOW_CREATED) {
             let mut events = Vec::with_capacity(new.len());
             for Fresh { punch, .. } in &new {
@@ -353,14 +354,18 @@ impl BulkLoader {
                 events.push((USER_FLOW_CREATED, FlowCreated::of(punch, person).to_text()?));
             }
             let seqs = self.store.ids_for(events.len());
-            self.queue(move |c| record_events(c, tenant_id, events.into_iter().zip(seqs), now))?;
+            let records = event_rows(tenant_id, events.into_iter().zip(seqs), now)?;
+            self.queue(move |c| records.write(c))?;
         }
         // The results' events come after the punches' (as on the generic path).
-        let seqs = self.store.ids_for(revision.events.len());
+        let Revision { rows, moved, revised, events } = revision;
+        let seqs = self.store.ids_for(events.len());
+        let records = event_rows(tenant_id, events.into_iter().zip(seqs), now)?;
+        let rows = RESULT_ROWS.rows(rows, vec![Value::from(tenant_id), Value::from(now)])?;
         self.queue(move |c| {
-            let Revision { rows, moved, revised, events } = revision;
-            write_results(c, tenant_id, &rows, &moved, &revised, now)?;
-            record_events(c, tenant_id, events.into_iter().zip(seqs), now)?;
+            rows.write(c)?;
+            write_changes(c, &moved, &revised)?;
+            records.write(c)?;
             c.execute_batch("COMMIT")?;
             c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
             Ok(())
@@ -470,8 +475,8 @@ fn for_engine(p: &Punch) -> (i64, EnginePunch) {
 }
 
 /// The batch's new punches as `punches` rows (none carries a key), then `created_at`.
-const PUNCH_ROWS: Insert<Fresh> = Insert {
-    head: "INSERT INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
+static PUNCH_ROWS: Insert<Fresh> = Insert {
+    head: "INSERT OR ROLLBACK INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
            comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, longitude, latitude, \
            imported, created_at)",
     columns: 18,
@@ -501,12 +506,6 @@ const PUNCH_ROWS: Insert<Fresh> = Insert {
     },
 };
 
-/// Inserts the batch's new punches; returns them.
-fn insert_punches(conn: &mut Connection, new: Vec<Fresh>, now: i64) -> Result<Vec<Fresh>> {
-    PUNCH_ROWS.run(conn, &new, &[ToSqlOutput::from(now)])?;
-    Ok(new)
-}
-
 /// Each person's span `(person, first, last check time)` of the batch's punches (in person order).
 fn spans_of(fresh: &[Fresh]) -> Vec<(i64, i64, i64)> {
     let mut spans: Vec<(i64, i64, i64)> = Vec::new();
@@ -521,6 +520,31 @@ fn spans_of(fresh: &[Fresh]) -> Vec<(i64, i64, i64)> {
         }
     }
     spans
+}
+
+/// Splits the batch's punches (in person and time order) into the new ones and the batch
+/// indexes of repeats: punches of the same person, instant and device as a stored one or an
+/// earlier one of the batch.
+fn repeats(fresh: Vec<Fresh>, stored: &StoredDevices) -> (Vec<Fresh>, Vec<usize>) {
+    let mut new: Vec<Fresh> = Vec::with_capacity(fresh.len());
+    let mut present = Vec::new();
+    // Where the new punches of the current person and instant begin in `new` (an earlier punch
+    // of the batch that this one repeats is among them).
+    let mut run = 0;
+    for f in fresh {
+        let (person, at, device) = (f.punch.person_id, f.punch.check_time, &f.punch.device_id);
+        if new.get(run).is_none_or(|g| (g.punch.person_id, g.punch.check_time) != (person, at)) {
+            run = new.len();
+        }
+        let repeat = new[run..].iter().any(|g| g.punch.device_id == *device)
+            || stored.get(&(person, at)).is_some_and(|devices| devices.contains(device));
+        if repeat {
+            present.push(f.index);
+        } else {
+            new.push(f);
+        }
+    }
+    (new, present)
 }
 
 /// Devices of stored punches by person and instant.
@@ -550,8 +574,8 @@ struct EventRecord {
 }
 
 /// Event records as `event_records` rows, then `tenant_id` and `created_ms`.
-const EVENT_ROWS: Insert<EventRecord> = Insert {
-    head: "INSERT INTO event_records (seq, event_id, event_type, payload, tenant_id, created_ms)",
+static EVENT_ROWS: Insert<EventRecord> = Insert {
+    head: "INSERT OR ROLLBACK INTO event_records (seq, event_id, event_type, payload, tenant_id, created_ms)",
     columns: 4,
     tail: "",
     value: |e, c| match c {
@@ -562,22 +586,17 @@ const EVENT_ROWS: Insert<EventRecord> = Insert {
     },
 };
 
-/// Appends event records `((type, body), seq)`, like [`Store::record_events`].
-fn record_events(
-    conn: &mut Connection,
-    tenant_id: i64,
-    events: impl Iterator<Item = (EventRow, i64)>,
-    now: i64,
-) -> Result<()> {
+/// Event records `((type, body), seq)` to append, like [`Store::record_events`].
+fn event_rows(tenant_id: i64, events: impl Iterator<Item = (EventRow, i64)>, now: i64) -> Result<Rows<EventRecord>> {
     let records: Vec<EventRecord> = events
         .map(|((event_type, payload), seq)| EventRecord { seq, event_id: event_id(seq), event_type, payload })
         .collect();
-    EVENT_ROWS.run(conn, &records, &[ToSqlOutput::from(tenant_id), ToSqlOutput::from(now.saturating_mul(1000))])
+    EVENT_ROWS.rows(records, vec![Value::from(tenant_id), Value::from(now.saturating_mul(1000))])
 }
 
 /// New and changed results as `results` rows, then `tenant_id` and `updated_at`.
-const RESULT_ROWS: Insert<ResultRow> = Insert {
-    head: "INSERT INTO results (person_id, day, result_id, group_id, shift_id, time_zone, records, changes_at, \
+static RESULT_ROWS: Insert<ResultRow> = Insert {
+    head: "INSERT OR ROLLBACK INTO results (person_id, day, result_id, group_id, shift_id, time_zone, records, changes_at, \
            tenant_id, updated_at)",
     columns: 8,
     tail: "ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
@@ -595,17 +614,9 @@ const RESULT_ROWS: Insert<ResultRow> = Insert {
     },
 };
 
-/// Writes new and changed results, moved `changes_at`s and the revised people's
-/// `results_rev`, like the generic recompute.
-fn write_results(
-    conn: &mut Connection,
-    tenant_id: i64,
-    rows: &[ResultRow],
-    moved: &[(i64, i32, Option<i64>)],
-    revised: &[i64],
-    now: i64,
-) -> Result<()> {
-    RESULT_ROWS.run(conn, rows, &[ToSqlOutput::from(tenant_id), ToSqlOutput::from(now)])?;
+/// Writes what a recompute changes besides its results (as the generic recompute does): moved
+/// `changes_at`s and the revised people's `results_rev`.
+fn write_changes(conn: &mut Connection, moved: &[(i64, i32, Option<i64>)], revised: &[i64]) -> Result<()> {
     let mut update = conn.prepare_cached("UPDATE results SET changes_at = ?1 WHERE person_id = ?2 AND day = ?3")?;
     for (person, day, changes_at) in moved {
         update.execute(params![changes_at, person, day])?;

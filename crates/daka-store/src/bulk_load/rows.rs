@@ -7,18 +7,19 @@
 //! tenant, kind, empty remark, creation time…) is bound once, as one parameter that every row
 //! names.
 
-use rusqlite::types::ToSqlOutput;
+use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::Connection;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// Rows per execution (with few columns varying, well under SQLite's 32,766 parameters).
 const ROWS: usize = 256;
 
 /// How rows of one kind are written.
 pub(super) struct Insert<R> {
-    /// `INSERT INTO table (column, …)`: the row's columns, then those [`Self::run`] is given
-    /// one value of for every row.
+    /// `INSERT OR ROLLBACK INTO table (column, …)`: the row columns, then the shared ones.
+    /// (A failing row ends the batch's transaction anyway; `OR ROLLBACK` says so, and SQLite
+    /// then keeps no statement journal of the pages each execution changes.)
     pub head: &'static str,
     /// The number of row columns `head` names first.
     pub columns: usize,
@@ -29,50 +30,29 @@ pub(super) struct Insert<R> {
 }
 
 impl<R> Insert<R> {
-    /// Writes `rows` with `shared` in the columns after theirs, [`ROWS`] to an execution (the
-    /// last few one by one).
-    pub fn run(&self, conn: &Connection, rows: &[R], shared: &[ToSqlOutput<'_>]) -> Result<()> {
-        let Some(first) = rows.first() else { return Ok(()) };
+    /// `rows` to write with `shared` in the columns after theirs, their common values found
+    /// now (on the importing task, not the writer).
+    pub fn rows(&'static self, rows: Vec<R>, shared: Vec<Value>) -> Result<Rows<R>> {
         let mut constant = Vec::with_capacity(self.columns + shared.len());
-        for c in 0..self.columns {
-            let value = (self.value)(first, c)?;
-            let mut same = true;
-            for row in &rows[1..] {
-                if (self.value)(row, c)? != value {
-                    same = false;
-                    break;
-                }
-            }
-            constant.push(same.then_some(value));
-        }
-        constant.extend(shared.iter().cloned().map(Some));
-        let varying: Vec<usize> = (0..self.columns).filter(|&c| constant[c].is_none()).collect();
-        let fixed = constant.iter().flatten().count();
-        let whole = rows.len() - rows.len() % ROWS;
-        for (size, part) in [(ROWS, &rows[..whole]), (1, &rows[whole..])] {
-            if part.is_empty() {
-                continue;
-            }
-            let mut stmt = conn.prepare_cached(&self.sql(&constant, size))?;
-            for (i, value) in constant.iter().flatten().enumerate() {
-                stmt.raw_bind_parameter(i + 1, value)?;
-            }
-            for chunk in part.chunks(size) {
-                let mut index = fixed;
-                for row in chunk {
-                    for &c in &varying {
-                        index += 1;
-                        stmt.raw_bind_parameter(index, (self.value)(row, c)?)?;
+        if let Some(first) = rows.first() {
+            for c in 0..self.columns {
+                let value = (self.value)(first, c)?;
+                let mut same = true;
+                for row in &rows[1..] {
+                    if (self.value)(row, c)? != value {
+                        same = false;
+                        break;
                     }
                 }
-                stmt.raw_execute()?;
+                constant.push(same.then(|| owned(value)).transpose()?);
             }
         }
-        Ok(())
+        constant.extend(shared.into_iter().map(Some));
+        Ok(Rows { insert: self, rows, constant })
     }
 
     /// The statement writing `rows` rows: constants are `?1…`, then each row's varying columns.
-    fn sql(&self, constant: &[Option<ToSqlOutput<'_>>], rows: usize) -> String {
+    fn sql(&self, constant: &[Option<Value>], rows: usize) -> String {
         let fixed = constant.iter().flatten().count();
         let varying = constant.len() - fixed;
         let mut sql = String::with_capacity(self.head.len() + self.tail.len() + 16 + rows * constant.len() * 7);
@@ -108,6 +88,68 @@ impl<R> Insert<R> {
     }
 }
 
+/// Rows for [`Insert`], with each column's one value throughout them (row columns, then the
+/// shared ones), or none where it varies.
+pub(super) struct Rows<R: 'static> {
+    insert: &'static Insert<R>,
+    rows: Vec<R>,
+    constant: Vec<Option<Value>>,
+}
+
+impl<R> Rows<R> {
+    /// Writes the rows, [`ROWS`] to an execution (the last few one by one).
+    pub fn write(&self, conn: &Connection) -> Result<()> {
+        let (insert, rows, constant) = (self.insert, &self.rows, &self.constant);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let varying: Vec<usize> = (0..insert.columns).filter(|&c| constant[c].is_none()).collect();
+        let fixed = constant.iter().flatten().count();
+        let whole = rows.len() - rows.len() % ROWS;
+        for (size, part) in [(ROWS, &rows[..whole]), (1, &rows[whole..])] {
+            if part.is_empty() {
+                continue;
+            }
+            let mut stmt = conn.prepare_cached(&insert.sql(constant, size))?;
+            for (i, value) in constant.iter().flatten().enumerate() {
+                stmt.raw_bind_parameter(i + 1, value)?;
+            }
+            for chunk in part.chunks(size) {
+                let mut index = fixed;
+                for row in chunk {
+                    for &c in &varying {
+                        index += 1;
+                        stmt.raw_bind_parameter(index, (insert.value)(row, c)?)?;
+                    }
+                }
+                stmt.raw_execute()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the rows `keep` returns of them, and what else it returns (a column with one
+    /// value throughout the rows has it throughout any part of them).
+    pub fn split<T>(self, keep: impl FnOnce(Vec<R>) -> (Vec<R>, T)) -> (Rows<R>, T) {
+        let (rows, rest) = keep(self.rows);
+        (Rows { rows, ..self }, rest)
+    }
+
+    /// The rows back.
+    pub fn into_rows(self) -> Vec<R> {
+        self.rows
+    }
+}
+
+/// An owned copy of a value to bind.
+fn owned(value: ToSqlOutput<'_>) -> Result<Value> {
+    match value {
+        ToSqlOutput::Borrowed(v) => Value::try_from(v).map_err(|e| Error::Corrupt(e.to_string())),
+        ToSqlOutput::Owned(v) => Ok(v),
+        _ => Err(Error::Corrupt("a bulk row value that is neither borrowed nor owned".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,8 +161,8 @@ mod tests {
         note: Option<String>,
     }
 
-    const ROWS_OF: Insert<Row> = Insert {
-        head: "INSERT INTO t (id, grp, note)",
+    static ROWS_OF: Insert<Row> = Insert {
+        head: "INSERT INTO t (id, grp, note, at)",
         columns: 3,
         tail: "",
         value: |r, c| match c {
@@ -130,43 +172,42 @@ mod tests {
         },
     };
 
+    fn row(id: i64, group: &'static str, note: Option<&str>) -> Row {
+        Row { id, group, note: note.map(str::to_owned) }
+    }
+
     #[test]
     fn constant_columns_are_one_parameter_and_the_rest_one_per_row() {
-        let fixed = [Some(ToSqlOutput::from("a")), None, None];
+        let rows =
+            ROWS_OF.rows(vec![row(1, "a", None), row(2, "a", Some("x"))], vec![Value::from(7i64)]).expect("rows");
+        let fixed: Vec<bool> = rows.constant.iter().map(Option::is_some).collect();
+        assert_eq!(fixed, [false, true, false, true]);
         assert_eq!(
-            Insert { head: "INSERT INTO t (grp, id, note)", ..ROWS_OF }.sql(&fixed, 2),
-            "INSERT INTO t (grp, id, note) VALUES (?1,?2,?3),(?1,?4,?5)"
+            ROWS_OF.sql(&rows.constant, 2),
+            "INSERT INTO t (id, grp, note, at) VALUES (?3,?1,?4,?2),(?5,?1,?6,?2)"
         );
     }
 
     #[test]
     fn every_row_is_written_whatever_varies() {
         let conn = Connection::open_in_memory().expect("db");
-        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, grp TEXT NOT NULL, note TEXT)").expect("table");
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, grp TEXT NOT NULL, note TEXT, at INTEGER)")
+            .expect("table");
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
         // 600 rows: two whole executions and 88 rows one by one; the group is the same in
-        // all, the note in all but one.
-        let rows: Vec<Row> =
-            (0..600).map(|i| Row { id: i, group: "g", note: (i != 599).then(|| "n".to_owned()) }).collect();
-        ROWS_OF.run(&conn, &rows, &[]).expect("insert");
-        let (n, notes, last): (i64, i64, Option<String>) = conn
-            .query_row("SELECT COUNT(*), COUNT(note), (SELECT note FROM t WHERE id = 599) FROM t", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .expect("count");
-        assert_eq!((n, notes, last), (600, 599, None));
-        let groups: i64 = conn.query_row("SELECT COUNT(*) FROM t WHERE grp = 'g'", [], |r| r.get(0)).expect("g");
-        assert_eq!(groups, 600);
+        // all, the note in all but the last.
+        let rows: Vec<Row> = (0..600).map(|i| row(i, "g", (i != 599).then_some("n"))).collect();
+        ROWS_OF.rows(rows, vec![Value::from(7i64)]).expect("rows").write(&conn).expect("insert");
+        assert_eq!(count("SELECT COUNT(*) FROM t WHERE grp = 'g' AND at = 7"), 600);
+        assert_eq!(count("SELECT COUNT(note) FROM t"), 599);
+        assert_eq!(count("SELECT COUNT(*) FROM t WHERE id = 599 AND note IS NULL"), 1);
+        assert_eq!(count("SELECT SUM(id) FROM t"), (0..600).sum::<i64>());
         // One row alone, and none.
-        ROWS_OF.run(&conn, &[Row { id: 1000, group: "h", note: None }], &[]).expect("one");
-        ROWS_OF.run(&conn, &[], &[]).expect("none");
-        let total: i64 = conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).expect("count");
-        assert_eq!(total, 601);
-        // A shared column, bound once for both rows.
-        conn.execute_batch("ALTER TABLE t ADD COLUMN at INTEGER").expect("column");
-        let shared = Insert { head: "INSERT INTO t (id, grp, note, at)", ..ROWS_OF };
-        let two = [Row { id: 2000, group: "s", note: None }, Row { id: 2001, group: "s", note: None }];
-        shared.run(&conn, &two, &[ToSqlOutput::from(7i64)]).expect("shared");
-        let at: i64 = conn.query_row("SELECT SUM(at) FROM t WHERE grp = 's'", [], |r| r.get(0)).expect("sum");
-        assert_eq!(at, 14);
+        ROWS_OF.rows(vec![row(1000, "h", None)], vec![Value::Null]).expect("rows").write(&conn).expect("one");
+        let none = ROWS_OF.rows(Vec::new(), vec![Value::Null]).expect("rows");
+        none.write(&conn).expect("none");
+        assert!(none.into_rows().is_empty());
+        assert_eq!(count("SELECT COUNT(*) FROM t"), 601);
+        assert_eq!(count("SELECT COUNT(*) FROM t WHERE id = 1000 AND grp = 'h' AND at IS NULL"), 1);
     }
 }
