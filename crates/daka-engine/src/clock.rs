@@ -127,6 +127,27 @@ pub fn local_instant(day: Date, minute: i32, tz: &TimeZone) -> i64 {
     }
 }
 
+/// The UTC offset in seconds of `tz` throughout `[at - span, at + span]`, if no transition
+/// falls within it: every local time of that span is then its clock reading minus the offset,
+/// as [`local_instant`] would resolve it.
+pub(crate) fn steady_offset(at: i64, tz: &TimeZone, span: i64) -> Option<i64> {
+    if let Ok(fixed) = tz.to_fixed_offset() {
+        return Some(i64::from(fixed.seconds()));
+    }
+    let from = Timestamp::from_second(at.checked_sub(span)?).ok()?;
+    let to = Timestamp::from_second(at.checked_add(span)?).ok()?;
+    if tz.following(from).next().is_some_and(|t| t.timestamp() <= to) {
+        return None;
+    }
+    Some(i64::from(tz.to_offset(from).seconds()))
+}
+
+/// Seconds from 1970-01-01 00:00 to clock `minute` of `day`, both on one local clock.
+pub(crate) fn clock_seconds(day: Date, minute: i32) -> i64 {
+    days_from_civil(i64::from(day.year()), i64::from(day.month()), i64::from(day.day())) * 86_400
+        + i64::from(minute) * 60
+}
+
 /// UTC offset in seconds of `tz` at instant `at` (0 outside jiff's range).
 pub(crate) fn offset_at(at: i64, tz: &TimeZone) -> i64 {
     match Timestamp::from_second(at) {

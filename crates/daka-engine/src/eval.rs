@@ -204,9 +204,20 @@ pub fn punch_range(plan: &DayPlan) -> (i64, i64) {
 /// `off_delay_minutes` (+59 s for minute truncation). So a punch is relevant to every D with
 /// `D 00:00 − 720 min ≤ at ≤ D 48:00 + 960 min + 59 s`, i.e. between the day after the punch's
 /// local date (if it is at/after 12:00) and two days before it (if it is before 16:01).
-/// Computed DST-correctly with [`local_instant`].
+/// Computed DST-correctly with [`local_instant`]; where the zone has no transition within five
+/// days of `at` (nearly always) the bounds are plain arithmetic on its one offset.
 pub fn days_touched_by(at: i64, tz: &TimeZone) -> Vec<jiff::civil::Date> {
-    let Some(local) = crate::clock::civil(at, tz) else {
+    const FIRST: i32 = -MAX_ON_ADVANCE;
+    const LAST: i32 = crate::clock::MAX_CLOCK_MINUTE + MAX_OFF_DELAY;
+    // Every bound below lies within 4 days and 16 hours of `at`.
+    let steady = crate::clock::steady_offset(at, tz, 5 * 86_400);
+    let local = match steady {
+        Some(off) => {
+            jiff::Timestamp::from_second(at.saturating_add(off)).ok().map(|t| jiff::tz::Offset::UTC.to_datetime(t))
+        }
+        None => crate::clock::civil(at, tz),
+    };
+    let Some(local) = local else {
         return Vec::new();
     };
     let base = local.date();
@@ -215,9 +226,11 @@ pub fn days_touched_by(at: i64, tz: &TimeZone) -> Vec<jiff::civil::Date> {
         let Ok(d) = base.checked_add(jiff::Span::new().days(k)) else {
             continue;
         };
-        let lo = local_instant(d, -MAX_ON_ADVANCE, tz);
-        let hi = local_instant(d, crate::clock::MAX_CLOCK_MINUTE + MAX_OFF_DELAY, tz) + 59;
-        if lo <= at && at <= hi {
+        let (lo, hi) = match steady {
+            Some(off) => (crate::clock::clock_seconds(d, FIRST) - off, crate::clock::clock_seconds(d, LAST) - off),
+            None => (local_instant(d, FIRST, tz), local_instant(d, LAST, tz)),
+        };
+        if lo <= at && at <= hi + 59 {
             out.push(d);
         }
     }

@@ -129,3 +129,27 @@ fn evaluate_into_reuses_the_vector() {
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].check_in.result, CheckResult::Todo);
 }
+
+/// `days_touched_by` is its definition — every day D with `D 00:00 − 720 min ≤ at ≤ D 48:00 +
+/// 960 min + 59 s`, the bounds resolved by `local_instant` — at every instant of a year, in zones
+/// without transitions, with spring-forward and fall-back hours, and with a half-hour shift.
+#[test]
+fn days_touched_by_is_its_definition_across_transitions() {
+    for zone in ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe", "UTC"] {
+        let tz = TimeZone::get(zone).unwrap();
+        let start = jiff::Timestamp::from_second(1_767_225_600).unwrap(); // 2026-01-01T00:00Z
+        for step in 0..(366 * 24 * 60 / 37) {
+            let at = start.as_second() + step * 37 * 60 + step % 60;
+            let base = jiff::Timestamp::from_second(at).unwrap().to_zoned(tz.clone()).date();
+            let expected: Vec<_> = (-3i64..=1)
+                .map(|k| base.checked_add(jiff::Span::new().days(k)).unwrap())
+                .filter(|&d| {
+                    let lo = local_instant(d, -MAX_ON_ADVANCE, &tz);
+                    let hi = local_instant(d, MAX_CLOCK_MINUTE + MAX_OFF_DELAY, &tz) + 59;
+                    lo <= at && at <= hi
+                })
+                .collect();
+            assert_eq!(days_touched_by(at, &tz), expected, "{zone} at {at}");
+        }
+    }
+}

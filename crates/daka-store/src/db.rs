@@ -132,6 +132,11 @@ impl Store {
         self.ids.next()
     }
 
+    /// `n` fresh ids, in increasing order.
+    pub fn next_ids(&self, n: usize) -> Vec<i64> {
+        self.ids.many(n)
+    }
+
     /// Opens a write transaction.
     pub async fn write(&self) -> Result<WriteTx> {
         let gate = match self.backend {

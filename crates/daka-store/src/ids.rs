@@ -35,8 +35,23 @@ impl IdGenerator {
 
     /// The next id.
     pub fn next(&self) -> i64 {
+        self.next_from(self.base())
+    }
+
+    /// The next `n` ids, in increasing order (the clock read once).
+    pub fn many(&self, n: usize) -> Vec<i64> {
+        let base = self.base();
+        (0..n).map(|_| self.next_from(base)).collect()
+    }
+
+    /// The lowest raw id of the current millisecond on this node.
+    fn base(&self) -> i64 {
         let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        let base = ((ms - EPOCH_MS).max(0) << 22) + (self.node << 12);
+        ((ms - EPOCH_MS).max(0) << 22) + (self.node << 12)
+    }
+
+    /// The next id at or after raw id `base`.
+    fn next_from(&self, base: i64) -> i64 {
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let mut raw = base.max(last - OFFSET + 1).max(0);
@@ -75,6 +90,18 @@ mod tests {
             assert!(id > prev);
             prev = id;
         }
+    }
+
+    #[test]
+    fn many_at_once_are_increasing_on_the_node_and_after_earlier_ids() {
+        let g = IdGenerator::with_node(7);
+        let before = g.next();
+        let ids = g.many(10_000);
+        assert_eq!(ids.len(), 10_000);
+        assert!(ids[0] > before);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids.iter().all(|id| ((id - OFFSET) >> 12) & 0x3ff == 7));
+        assert!(g.next() > ids[9_999]);
     }
 
     #[test]

@@ -33,7 +33,7 @@ use daka_engine::{Absence, PendingRemedy, Punch as EnginePunch};
 use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{params, Connection};
 
-use self::rows::{Insert, Rows};
+use self::rows::{insert, Insert, Rows};
 
 use crate::evaluation::{approved_absences, engine_punch, pending_remedies, punches_in, resolve_runs, Inputs, Runs};
 use crate::events::{event_id, subscribed, USER_FLOW_CREATED, USER_TASK_UPDATED};
@@ -127,8 +127,17 @@ struct Fresh {
     /// Index of its record in the batch.
     index: usize,
     punch: Punch,
-    /// Its photo URLs as stored (JSON), unless there are none (`[]`).
-    photo_urls: Option<String>,
+    photo_urls: Photos,
+}
+
+/// Photo URLs as stored: JSON, `[]` for none (shared, not built for every punch).
+#[derive(PartialEq)]
+struct Photos(Option<String>);
+
+impl ToSql for Photos {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0.as_deref().unwrap_or("[]")))
+    }
 }
 
 /// A result row to upsert, in the column order of `results`.
@@ -268,14 +277,15 @@ impl BulkLoader {
                 .then(|| serde_json::to_string(&punch.photo_urls))
                 .transpose()
                 .map_err(|e| Error::Corrupt(e.to_string()))?;
-            fresh.push(Fresh { index, punch, photo_urls });
+            fresh.push(Fresh { index, punch, photo_urls: Photos(photo_urls) });
         }
         // Person and time order (stable: equal punches keep their order in the batch): the
         // punches' (person_id, check_time) index is then written page after page.
         fresh.sort_by_key(|f| (f.punch.person_id, f.punch.check_time));
         // Record ids (the table's key) in the same order, so the table is appended to.
-        for f in &mut fresh {
-            f.punch.record_id = store.next_id();
+        let ids = store.next_ids(fresh.len());
+        for (f, id) in fresh.iter_mut().zip(ids) {
+            f.punch.record_id = id;
         }
         let candidates: Vec<(i64, i64)> = fresh.iter().map(|f| (f.punch.person_id, f.punch.check_time)).collect();
         // The people, read once for the batch (before it began).
@@ -353,13 +363,13 @@ impl BulkLoader {
                     .ok_or_else(|| Error::Corrupt(format!("person {}", punch.person_id)))?;
                 events.push((USER_FLOW_CREATED, FlowCreated::of(punch, person).to_text()?));
             }
-            let seqs = self.store.ids_for(events.len());
+            let seqs = self.store.next_ids(events.len());
             let records = event_rows(tenant_id, events.into_iter().zip(seqs), now)?;
             self.queue(move |c| records.write(c))?;
         }
         // The results' events come after the punches' (as on the generic path).
         let Revision { rows, moved, revised, events } = revision;
-        let seqs = self.store.ids_for(events.len());
+        let seqs = self.store.next_ids(events.len());
         let records = event_rows(tenant_id, events.into_iter().zip(seqs), now)?;
         let rows = RESULT_ROWS.rows(rows, vec![Value::from(tenant_id), Value::from(now)])?;
         self.queue(move |c| {
@@ -394,8 +404,11 @@ impl BulkLoader {
         let punches = punches_in(conn, &runs.spans(), own).await?;
         let inputs = Inputs { punches, absences: plan.absences, remedies: plan.remedies };
         let evaluated = runs.evaluate(&inputs, now);
-        let changes =
-            changes(&evaluated, &stored, people, tenant_id, Cause::Change, announce, || self.store.next_id())?;
+        // Ids for the results that change (at most one each), the clock read once.
+        let mut ids = self.store.next_ids(evaluated.len()).into_iter();
+        let changes = changes(&evaluated, &stored, people, tenant_id, Cause::Change, announce, || {
+            ids.next().unwrap_or_else(|| self.store.next_id())
+        })?;
         let mut rows = Vec::with_capacity(changes.rows.len());
         for (e, day, result_id) in &changes.rows {
             rows.push(ResultRow {
@@ -462,49 +475,39 @@ impl Drop for BulkLoader {
     }
 }
 
-impl Store {
-    /// `n` fresh ids, in increasing order.
-    fn ids_for(&self, n: usize) -> Vec<i64> {
-        (0..n).map(|_| self.next_id()).collect()
-    }
-}
-
 /// A punch as the engine sees it, with its person.
 fn for_engine(p: &Punch) -> (i64, EnginePunch) {
     (p.person_id, engine_punch(p.record_id, p.check_time, i64::from(p.kind), p.is_field))
 }
 
 /// The batch's new punches as `punches` rows (none carries a key), then `created_at`.
-static PUNCH_ROWS: Insert<Fresh> = Insert {
-    head: "INSERT OR ROLLBACK INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
-           comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, longitude, latitude, \
-           imported, created_at)",
-    columns: 18,
-    tail: "",
-    value: |f, c| {
-        let p = &f.punch;
-        match c {
-            0 => p.record_id.to_sql(),
-            1 => p.tenant_id.to_sql(),
-            2 => p.person_id.to_sql(),
-            3 => p.creator_id.to_sql(),
-            4 => p.check_time.to_sql(),
-            5 => p.kind.to_sql(),
-            6 => p.location_name.to_sql(),
-            7 => p.comment.to_sql(),
-            8 => p.ssid.to_sql(),
-            9 => p.bssid.to_sql(),
-            10 => p.is_field.to_sql(),
-            11 => p.is_wifi.to_sql(),
-            12 => Ok(ToSqlOutput::from(f.photo_urls.as_deref().unwrap_or("[]"))),
-            13 => p.device_id.to_sql(),
-            14 => p.external_id.to_sql(),
-            15 => p.longitude.to_sql(),
-            16 => p.latitude.to_sql(),
-            _ => p.imported.to_sql(),
-        }
-    },
-};
+static PUNCH_ROWS: Insert<Fresh> = insert!(
+    Fresh,
+    "INSERT OR ROLLBACK INTO punches (record_id, tenant_id, person_id, creator_id, check_time, kind, location_name, \
+     comment, ssid, bssid, is_field, is_wifi, photo_urls, device_id, external_id, longitude, latitude, imported, \
+     created_at)",
+    "",
+    |f| [
+        f.punch.record_id,
+        f.punch.tenant_id,
+        f.punch.person_id,
+        f.punch.creator_id,
+        f.punch.check_time,
+        f.punch.kind,
+        f.punch.location_name,
+        f.punch.comment,
+        f.punch.ssid,
+        f.punch.bssid,
+        f.punch.is_field,
+        f.punch.is_wifi,
+        f.photo_urls,
+        f.punch.device_id,
+        f.punch.external_id,
+        f.punch.longitude,
+        f.punch.latitude,
+        f.punch.imported,
+    ]
+);
 
 /// Each person's span `(person, first, last check time)` of the batch's punches (in person order).
 fn spans_of(fresh: &[Fresh]) -> Vec<(i64, i64, i64)> {
@@ -574,17 +577,12 @@ struct EventRecord {
 }
 
 /// Event records as `event_records` rows, then `tenant_id` and `created_ms`.
-static EVENT_ROWS: Insert<EventRecord> = Insert {
-    head: "INSERT OR ROLLBACK INTO event_records (seq, event_id, event_type, payload, tenant_id, created_ms)",
-    columns: 4,
-    tail: "",
-    value: |e, c| match c {
-        0 => e.seq.to_sql(),
-        1 => e.event_id.to_sql(),
-        2 => e.event_type.to_sql(),
-        _ => e.payload.to_sql(),
-    },
-};
+static EVENT_ROWS: Insert<EventRecord> = insert!(
+    EventRecord,
+    "INSERT OR ROLLBACK INTO event_records (seq, event_id, event_type, payload, tenant_id, created_ms)",
+    "",
+    |e| [e.seq, e.event_id, e.event_type, e.payload]
+);
 
 /// Event records `((type, body), seq)` to append, like [`Store::record_events`].
 fn event_rows(tenant_id: i64, events: impl Iterator<Item = (EventRow, i64)>, now: i64) -> Result<Rows<EventRecord>> {
@@ -595,24 +593,15 @@ fn event_rows(tenant_id: i64, events: impl Iterator<Item = (EventRow, i64)>, now
 }
 
 /// New and changed results as `results` rows, then `tenant_id` and `updated_at`.
-static RESULT_ROWS: Insert<ResultRow> = Insert {
-    head: "INSERT OR ROLLBACK INTO results (person_id, day, result_id, group_id, shift_id, time_zone, records, changes_at, \
-           tenant_id, updated_at)",
-    columns: 8,
-    tail: "ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
-           time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
-           updated_at = excluded.updated_at",
-    value: |r, c| match c {
-        0 => r.person_id.to_sql(),
-        1 => r.day.to_sql(),
-        2 => r.result_id.to_sql(),
-        3 => r.group_id.to_sql(),
-        4 => r.shift_id.to_sql(),
-        5 => r.time_zone.to_sql(),
-        6 => r.records.to_sql(),
-        _ => r.changes_at.to_sql(),
-    },
-};
+static RESULT_ROWS: Insert<ResultRow> = insert!(
+    ResultRow,
+    "INSERT OR ROLLBACK INTO results (person_id, day, result_id, group_id, shift_id, time_zone, records, \
+     changes_at, tenant_id, updated_at)",
+    "ON CONFLICT (person_id, day) DO UPDATE SET group_id = excluded.group_id, shift_id = excluded.shift_id, \
+     time_zone = excluded.time_zone, records = excluded.records, changes_at = excluded.changes_at, \
+     updated_at = excluded.updated_at",
+    |r| [r.person_id, r.day, r.result_id, r.group_id, r.shift_id, r.time_zone, r.records, r.changes_at]
+);
 
 /// Writes what a recompute changes besides its results (as the generic recompute does): moved
 /// `changes_at`s and the revised people's `results_rev`.

@@ -27,7 +27,49 @@ pub(super) struct Insert<R> {
     pub tail: &'static str,
     /// The value of column `c` (0-based) of a row.
     pub value: for<'r> fn(&'r R, usize) -> rusqlite::Result<ToSqlOutput<'r>>,
+    /// The columns (bit `c` for column `c`) in which two rows differ.
+    pub differs: fn(&R, &R) -> u64,
 }
+
+/// An [`Insert`] of rows of type `R`: `insert!(R, head, tail, |row| [value, …])`, one value
+/// (a place that is [`ToSql`](rusqlite::types::ToSql) and `PartialEq`) for each row column of
+/// `head`, in its order (at most 64).
+macro_rules! insert {
+    ($row:ty, $head:expr, $tail:expr, |$r:ident| [$($value:expr),+ $(,)?]) => {
+        $crate::bulk_load::rows::Insert::<$row> {
+            head: $head,
+            columns: [$(stringify!($value)),+].len(),
+            tail: $tail,
+            value: |$r: &$row, c: usize| {
+                let mut i = 0;
+                $(
+                    if c == i {
+                        return rusqlite::types::ToSql::to_sql(&$value);
+                    }
+                    i += 1;
+                )+
+                Err(rusqlite::Error::InvalidColumnIndex(i))
+            },
+            differs: |a: &$row, b: &$row| {
+                let (mut mask, mut bit) = (0u64, 1u64);
+                $(
+                    {
+                        let $r = a;
+                        let x = &$value;
+                        let $r = b;
+                        if *x != $value {
+                            mask |= bit;
+                        }
+                    }
+                    bit <<= 1;
+                )+
+                let _ = bit;
+                mask
+            },
+        }
+    };
+}
+pub(super) use insert;
 
 impl<R> Insert<R> {
     /// `rows` to write with `shared` in the columns after theirs, their common values found
@@ -35,16 +77,17 @@ impl<R> Insert<R> {
     pub fn rows(&'static self, rows: Vec<R>, shared: Vec<Value>) -> Result<Rows<R>> {
         let mut constant = Vec::with_capacity(self.columns + shared.len());
         if let Some(first) = rows.first() {
-            for c in 0..self.columns {
-                let value = (self.value)(first, c)?;
-                let mut same = true;
-                for row in &rows[1..] {
-                    if (self.value)(row, c)? != value {
-                        same = false;
-                        break;
-                    }
+            let all = u64::MAX >> (64 - self.columns.clamp(1, 64));
+            let mut varies = 0;
+            for row in &rows[1..] {
+                varies |= (self.differs)(first, row);
+                if varies == all {
+                    break;
                 }
-                constant.push(same.then(|| owned(value)).transpose()?);
+            }
+            for c in 0..self.columns {
+                let same = varies & (1 << c) == 0;
+                constant.push(same.then(|| (self.value)(first, c).map_err(Error::from).and_then(owned)).transpose()?);
             }
         }
         constant.extend(shared.into_iter().map(Some));
@@ -153,7 +196,6 @@ fn owned(value: ToSqlOutput<'_>) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::types::ToSql;
 
     struct Row {
         id: i64,
@@ -161,16 +203,7 @@ mod tests {
         note: Option<String>,
     }
 
-    static ROWS_OF: Insert<Row> = Insert {
-        head: "INSERT INTO t (id, grp, note, at)",
-        columns: 3,
-        tail: "",
-        value: |r, c| match c {
-            0 => r.id.to_sql(),
-            1 => r.group.to_sql(),
-            _ => r.note.to_sql(),
-        },
-    };
+    static ROWS_OF: Insert<Row> = insert!(Row, "INSERT INTO t (id, grp, note, at)", "", |r| [r.id, r.group, r.note]);
 
     fn row(id: i64, group: &'static str, note: Option<&str>) -> Row {
         Row { id, group, note: note.map(str::to_owned) }
@@ -180,6 +213,8 @@ mod tests {
     fn constant_columns_are_one_parameter_and_the_rest_one_per_row() {
         let rows =
             ROWS_OF.rows(vec![row(1, "a", None), row(2, "a", Some("x"))], vec![Value::from(7i64)]).expect("rows");
+        assert_eq!((ROWS_OF.differs)(&row(1, "a", None), &row(2, "a", Some("x"))), 0b101);
+        assert_eq!((ROWS_OF.differs)(&row(1, "a", None), &row(1, "b", None)), 0b010);
         let fixed: Vec<bool> = rows.constant.iter().map(Option::is_some).collect();
         assert_eq!(fixed, [false, true, false, true]);
         assert_eq!(
