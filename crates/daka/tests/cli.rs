@@ -300,3 +300,38 @@ async fn store_group_id(dir: &Path, name: &str) -> String {
     store.close().await;
     found.into_iter().next().expect("group").group_id
 }
+
+/// A time-ordered file (every day names everybody, as time clocks export) is stored person by
+/// person: read in small windows and small batches it stores what one window and the default
+/// batches store — the same punches and, day by day, the same results — and importing it again
+/// adds nothing.
+#[tokio::test]
+async fn a_time_ordered_file_stores_the_same_whatever_its_windows_and_batches() {
+    let (one, many) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let file = one.path().join("punches.csv");
+    let path = file.to_str().expect("utf-8 path");
+    for dir in [one.path(), many.path()] {
+        // The same people and the same generated file (fixed seed) in both data directories.
+        let out = dir.join("punches.csv");
+        let args = ["seed", "punches", "--people", "30", "--days", "12", "--from", "20260105", "--group-size", "10"];
+        daka(dir, &[&args[..], &["--out", out.to_str().expect("path")]].concat());
+    }
+    let import = |dir: &Path, extra: &[&str]| {
+        let args =
+            ["import", path, "--time-zone", "Asia/Shanghai", "--device-column", "device", "--now", NOW, "--quiet"];
+        daka(dir, &[&args[..], extra].concat())
+    };
+    let whole = import(one.path(), &[]);
+    let pieces = import(many.path(), &["--window", "50", "--batch", "7"]);
+    let added = |out: &str| out.split(" added").next().and_then(|s| s.rsplit(' ').next()).map(str::to_owned);
+    assert_eq!(added(&whole), added(&pieces), "{whole}\n{pieces}");
+    assert!(added(&whole).is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n > 600)), "{whole}");
+    let report = |dir: &Path| daka(dir, &["report", "--from", "20260105", "--to", "20260116", "--format", "csv"]);
+    let (a, b) = (report(one.path()), report(many.path()));
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 31, "{a}");
+    assert!(a.contains("Late") && a.contains("Normal") && a.contains("Rest"), "{a}");
+    let again = import(many.path(), &["--window", "50", "--batch", "7"]);
+    assert!(again.contains(" 0 added,"), "{again}");
+    assert_eq!(report(many.path()), a);
+}

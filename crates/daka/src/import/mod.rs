@@ -33,16 +33,16 @@ use crate::{now, parse_instant};
 /// Feishu flow `type` given to imported punches (7: imported through the open platform).
 pub const IMPORT_KIND: i32 = 7;
 
-/// Punches per transaction on the embedded database's bulk path: larger batches evaluate each
-/// person-day fewer times (a day touched by two batches is evaluated, stored and announced twice)
-/// and rewrite each person's index pages fewer times (a chronological file touches every person
-/// in every batch). A 2M-punch import peaks at about 1.6 GB of memory at this size.
-const BULK_BATCH: usize = 200_000;
+/// Punches per transaction on the embedded database's bulk path (whole people: a batch ends at
+/// the first person boundary after this many). Batches hold a window's people in turn, so a
+/// smaller batch costs little more and lets the writer start sooner and hold the write lock
+/// less long; a 2M-punch import peaks at about 400 MB of memory at this size.
+const BULK_BATCH: usize = 100_000;
 /// Punches per transaction through the generic store path (PostgreSQL).
 const GENERIC_BATCH: usize = 5_000;
-/// Punches read and ordered by person before they are stored (≈ 56 bytes each).
+/// Punches read and ordered by person before they are stored (32 bytes each).
 const WINDOW: usize = 4_000_000;
-/// The largest `--window` (its strings are numbered in 32 bits, at most seven a punch).
+/// The largest `--window` (32 bytes a punch: 3.2 GB).
 const MAX_WINDOW: usize = 100_000_000;
 
 /// Input formats.
@@ -122,12 +122,13 @@ pub struct ImportArgs {
     /// Where rejected punches go (default: FILE.rejects.csv).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
-    /// Punches per transaction (default: 200,000 into the embedded database, whose bulk path
-    /// holds the write lock for a few seconds per batch; 5,000 on PostgreSQL).
+    /// Punches per transaction, rounded up to whole people (default: 100,000 into the embedded
+    /// database, whose bulk path holds the write lock for about half a second per batch; 5,000
+    /// on PostgreSQL).
     #[arg(long)]
     pub batch: Option<usize>,
     /// Punches read, then ordered by person and time, before any is stored (default:
-    /// 4,000,000, about 220 MB): a file up to this size is stored person after person.
+    /// 4,000,000, about 130 MB): a file up to this size is stored person after person.
     #[arg(long)]
     pub window: Option<usize>,
     /// Tenant id or tenant_key (default: the first tenant).
@@ -435,14 +436,16 @@ impl Importer<'_> {
     }
 
     /// Stores the window: ordered by person and time (equal punches in file order), in batches
-    /// of whole people of at least `batch_size` punches, one transaction each.
+    /// of whole people of at least `batch_size` punches, one transaction each — the first a
+    /// quarter of that, so that storing begins soon after reading ends.
     async fn drain(&mut self) -> Result<()> {
         self.bar.set_message("storing");
         let mut window = std::mem::take(&mut self.window);
         window.sort_unstable_by_key(|h| (h.person_id, h.check_time, h.line));
         let mut rest = window.as_slice();
+        let mut size = self.batch_size.div_ceil(4);
         while !rest.is_empty() {
-            let mut end = self.batch_size.min(rest.len());
+            let mut end = std::mem::replace(&mut size, self.batch_size).min(rest.len());
             while end < rest.len() && rest[end].person_id == rest[end - 1].person_id {
                 end += 1;
             }
