@@ -16,12 +16,19 @@
 //! is not seen by the batch; a change to anything else is (the connection's `data_version`
 //! tells), and the rules are then read again.
 //!
-//! The connection lives on a writer thread that runs the batch's statements in order. Once the
-//! batch has begun, the importing task asks the writer which punches are stored already,
-//! queues the insert of the others and evaluates their days while the writer inserts them,
-//! then queues the event records, results and the commit, so the writer stores one batch while
-//! the task prepares the next. [`BulkLoader::finish`] waits for the last commit. Only SQLite
-//! has this path; PostgreSQL uses [`Store::import_punches`].
+//! The connection lives on a writer thread that runs the batch's statements in order. The
+//! importing task queues the batch's `BEGIN` and, right behind it, the insert of its punches:
+//! the writer itself leaves out the repeats (reading the stored punches of the batch's people)
+//! and says which they were. Meanwhile the task evaluates the batch's days as if every punch
+//! were new (again, only the new ones, when some were not), then queues the results, event
+//! records and the commit, so the writer stores one batch while the task prepares the next.
+//! Rows go many to a statement (`rows`). After each commit the writer checkpoints, so the next
+//! batch starts the log over instead of growing it. [`BulkLoader::finish`] waits for the last
+//! commit. Only SQLite has this path; PostgreSQL uses [`Store::import_punches`].
+//!
+//! `daka import` hands the loader a file's punches person by person, so a batch appends its
+//! people's punches and results to the tables and indexes rather than touching pages all over
+//! them; any order is stored correctly.
 
 mod rows;
 
@@ -45,15 +52,14 @@ use crate::results::{
 };
 use crate::{bulk, Backend, Error, Result, Store};
 
-/// Page cache of the bulk connection, KiB: imports touch index pages all over the file (a
-/// chronological file touches every person's), and a cache that holds them saves re-reading.
+/// Page cache of the bulk connection, KiB: batches of whole people append, so the pages a batch
+/// writes are mostly new, and a small cache saves the memory (and its first touch) of a large.
 const CACHE_KIB: i64 = 64 * 1024;
 
-/// Log size, in pages, at which the bulk connection's commits checkpoint (1 GiB of 4 KiB
-/// pages, against 64 MiB on the pool's connections). In a chronological file every batch
-/// touches every person's index and result pages; a checkpoint copies each page once however
-/// many batches rewrote it, so copying every few batches instead of after each halves the
-/// time spent committing. [`BulkLoader::finish`] checkpoints and truncates the log.
+/// Log size, in pages, at which the bulk connection's commits checkpoint by themselves (1 GiB of
+/// 4 KiB pages). The writer checkpoints after every commit anyway (passively: readers of other
+/// processes are not waited for); this bounds the log when such readers keep a checkpoint from
+/// completing. [`BulkLoader::finish`] checkpoints and truncates the log.
 const CHECKPOINT_PAGES: i64 = 262_144;
 
 /// What a bulk import did with one record.
@@ -61,7 +67,8 @@ const CHECKPOINT_PAGES: i64 = 262_144;
 pub enum Loaded {
     /// Stored now.
     Added,
-    /// A punch with its idempotency key was already stored (or came earlier in the batch).
+    /// A punch of the same person, instant and device was already stored (or came earlier in
+    /// the batch).
     Present,
     /// Its ids name nobody employed at its check time.
     Failed,
