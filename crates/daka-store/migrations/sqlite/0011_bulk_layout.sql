@@ -1,8 +1,10 @@
--- A layout for loading punches and results in bulk, one b-tree entry fewer per row:
--- `punches.record_id` becomes the table's rowid (`INTEGER PRIMARY KEY`; `BIGINT PRIMARY KEY` is
--- a separate unique index in SQLite), `results` is clustered by its key (`WITHOUT ROWID`), and
--- only results that still change with the clock (`changes_at`) are in the index the sweeper
--- reads. Ids, columns and queries are unchanged; nothing references either table.
+-- A layout for loading punches, results and event records in bulk, fewer b-tree entries per
+-- row: `punches.record_id` and `event_records.seq` become their tables' rowids (`INTEGER PRIMARY
+-- KEY`; `BIGINT PRIMARY KEY` is a separate unique index in SQLite), `results` is clustered by its
+-- key (`WITHOUT ROWID`), only results that still change with the clock (`changes_at`) are in the
+-- index the sweeper reads, and an event id (its record's seq and random digits, never looked up)
+-- has no index of its own. Ids, columns and queries are unchanged; nothing references these
+-- tables.
 CREATE TABLE punches_v2 (
     record_id      INTEGER PRIMARY KEY,
     tenant_id      BIGINT NOT NULL REFERENCES tenants (id),
@@ -51,3 +53,17 @@ INSERT INTO results_v2 SELECT person_id, day, tenant_id, result_id, group_id, sh
 DROP TABLE results;
 ALTER TABLE results_v2 RENAME TO results;
 CREATE INDEX results_by_changes_at ON results (changes_at) WHERE changes_at IS NOT NULL;
+
+CREATE TABLE event_records_v2 (
+    seq         INTEGER PRIMARY KEY,
+    tenant_id   BIGINT NOT NULL REFERENCES tenants (id),
+    event_id    TEXT NOT NULL,
+    event_type  TEXT NOT NULL,
+    created_ms  BIGINT NOT NULL,
+    payload     TEXT NOT NULL
+);
+INSERT INTO event_records_v2 SELECT seq, tenant_id, event_id, event_type, created_ms, payload FROM event_records
+    ORDER BY seq;
+DROP TABLE event_records;
+ALTER TABLE event_records_v2 RENAME TO event_records;
+CREATE INDEX event_records_by_tenant ON event_records (tenant_id, seq);
