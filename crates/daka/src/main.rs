@@ -22,6 +22,18 @@ use daka_store::Store;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (`mi_option_e` in its `mimalloc.h`; the bindings name no
+/// constant for it): how long freed memory waits before it is returned to the kernel.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Keeps the memory the process frees for its own reuse instead of returning it to the kernel
+/// a second later. For a batch command: an import whose batches take longer than that would
+/// otherwise have every batch's memory zeroed and mapped again by the kernel (docs/BENCHMARKS.md).
+fn keep_freed_memory() {
+    // SAFETY: `mi_option_set` stores an option's value; -1 (never purge) is valid for this one.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
+}
+
 /// daka (打卡): a self-hostable attendance service, wire-compatible with the Feishu/Lark
 /// Attendance v1 open API.
 #[derive(Parser)]
@@ -273,7 +285,10 @@ async fn main() -> Result<()> {
         Command::Apps { command } => apps::run(&cli.db.open().await?, command).await,
         Command::Events { command } => events::run(&cli.db.open().await?, command).await,
         Command::Calendars { command } => calendars::run(&cli.db.open().await?, command).await,
-        Command::Import(args) => import::run(&cli.db.open().await?, args).await.map(|_| ()),
+        Command::Import(args) => {
+            keep_freed_memory();
+            import::run(&cli.db.open().await?, args).await.map(|_| ())
+        }
         Command::Report(args) => report::run(&cli.db.open().await?, args).await,
         Command::Seed { command } => seed::run(&cli.db.open().await?, command).await,
         Command::Users { command } => users::run(&cli.db.open().await?, command).await,
@@ -293,4 +308,22 @@ fn ensure(cond: bool, msg: impl Into<String>) -> Result<()> {
         bail!(msg.into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option index is mimalloc's purge delay: its default (1,000 ms in mimalloc 3) is unlike
+    /// every other option's, and it takes the value set.
+    #[test]
+    fn purge_delay_is_the_option_kept_freed_memory_sets() {
+        // SAFETY: `mi_option_get` reads an option's value.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            assert_eq!(get(), 1000);
+        }
+        keep_freed_memory();
+        assert_eq!(get(), -1);
+    }
 }
