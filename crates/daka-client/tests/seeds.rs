@@ -1,6 +1,7 @@
 //! The models against the official examples: the JSON blocks of the documentation pages in
-//! `shared/seeds/` are read verbatim and decoded into the client's types. Nothing here is
-//! derived from the client's own output.
+//! `tests/seeds/` (verbatim copies of `shared/seeds/` 000–003, kept in the repository so a clean
+//! clone tests on its own) are decoded into the client's types. Nothing here is derived from the
+//! client's own output.
 
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ use daka_client::{Day, Instant};
 
 /// The ```json blocks of the seed file whose name starts with `prefix`.
 fn json_blocks(prefix: &str) -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/seeds");
     let file = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok())
