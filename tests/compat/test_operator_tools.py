@@ -3,8 +3,8 @@ import (ZKTeco log and CSV, with rejects), and a month's report whose figures ar
 `user_tasks/query` returns."""
 
 import json
-from datetime import datetime, timezone
-from typing import Dict, List, Optional, Tuple
+from datetime import datetime
+from typing import Dict, List, NamedTuple, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 import lark_oapi.api.attendance.v1 as att
@@ -33,8 +33,8 @@ def report(daka) -> dict:
     return json.loads(text)
 
 
-def local(instant: str) -> str:
-    return datetime.fromtimestamp(int(instant), SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+def local(instant: int) -> str:
+    return datetime.fromtimestamp(instant, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def minutes(later: str, earlier: str) -> int:
@@ -43,41 +43,56 @@ def minutes(later: str, earlier: str) -> int:
     return int(later) // 60 - int(earlier) // 60
 
 
-def side(result: str, supplement: str, record, shift_time: str, on: bool) -> Tuple[Optional[str], int]:
-    """The words for one side as the README lists them, and its minutes."""
-    words = {"Leave": "Leave", "Travel": "Trip", "GoOut": "Out"}
-    if supplement in words:
-        return words[supplement], 0
-    remedy = " (remedy)" if supplement == "CardReplacement" else ""
-    if result not in ("Late", "Early"):
-        return plain(result, remedy, on), 0
-    if result == "Late":
-        late = minutes(record.check_time, shift_time)
-        serious = record.check_result == "SeriousLate"
-        return f"{'Seriously late' if serious else 'Late'} {late} min{remedy}", late
-    if result == "Early":
-        early = minutes(shift_time, record.check_time)
-        return f"Early {early} min{remedy}", early
-    return plain(result, remedy, on)
+class Side(NamedTuple):
+    """One side of a task record, as `user_tasks/query` returns it."""
+    result: str
+    supplement: str
+    record: object
+    record_id: str
+    shift_time: str
+    on: bool
 
 
-def plain(result: str, remedy: str, on: bool) -> Optional[str]:
-    """The words of a side whose minutes do not matter."""
-    if result == "Lack":
-        return "Lack in" if on else "Lack out"
-    if result == "Todo":
+def sides_of(task) -> List[Side]:
+    """The day's check-ins of every pair, then its check-outs: the order the report reads them."""
+    records = task.records or []
+    return ([Side(r.check_in_result, r.check_in_result_supplement, r.check_in_record, r.check_in_record_id,
+                  r.check_in_shift_time, True) for r in records]
+            + [Side(r.check_out_result, r.check_out_result_supplement, r.check_out_record, r.check_out_record_id,
+                    r.check_out_shift_time, False) for r in records])
+
+
+def side_minutes(task, side: Side, work_minutes: Dict[str, int]) -> int:
+    """A Late or Early side's minutes (RULES §4); on a free day (`shift_id` ""), Early is the
+    shortfall of the group's `work_hours` (RULES §12)."""
+    if side.result == "Late":
+        return minutes(side.record.check_time, side.shift_time)
+    if side.result != "Early":
+        return 0
+    if task.shift_id == "":
+        [r] = task.records
+        return work_minutes[task.group_id] - minutes(r.check_out_record.check_time, r.check_in_record.check_time)
+    return minutes(side.shift_time, side.record.check_time)
+
+
+def side_word(side: Side, mins: int) -> Optional[str]:
+    """The words for one side, as docs/RULES.md §21 lists them."""
+    absent = {"Leave": "Leave", "Travel": "Trip", "GoOut": "Out"}
+    if side.supplement in absent:
+        return absent[side.supplement]
+    remedy = " (remedy)" if side.supplement == "CardReplacement" else ""
+    if side.result == "Late":
+        serious = side.record.check_result == "SeriousLate"
+        return f"{'Seriously late' if serious else 'Late'} {mins} min{remedy}"
+    if side.result == "Early":
+        return f"Early {mins} min{remedy}"
+    if side.result == "Lack":
+        return "Lack in" if side.on else "Lack out"
+    if side.result == "Todo":
         return "Todo"
-    if result == "Normal" and remedy:
+    if side.result == "Normal" and remedy:
         return "Remedy"
     return None
-
-
-def free_early(task, work_minutes: int) -> Optional[int]:
-    """A free day's Early minutes: the shortfall of the group's `work_hours` (RULES §12)."""
-    [r] = task.records
-    if r.check_out_result != "Early":
-        return None
-    return work_minutes - minutes(r.check_out_record.check_time, r.check_in_record.check_time)
 
 
 def expected_row(tasks: list, work_minutes: Dict[str, int]) -> Tuple[Dict[str, str], dict]:
@@ -87,35 +102,29 @@ def expected_row(tasks: list, work_minutes: Dict[str, int]) -> Tuple[Dict[str, s
     s = dict(days_worked=0, late_count=0, late_minutes=0, early_count=0, early_minutes=0, lack_count=0,
              leave_days=0, remedies=0)
     for t in tasks:
-        sides = [(r.check_in_result, r.check_in_result_supplement, r.check_in_record, r.check_in_record_id,
-                  r.check_in_shift_time, True) for r in t.records or []]
-        sides += [(r.check_out_result, r.check_out_result_supplement, r.check_out_record, r.check_out_record_id,
-                   r.check_out_shift_time, False) for r in t.records or []]
-        if t.shift_id == "0" or not sides or all(x[0] == "NoNeedCheck" for x in sides):
-            days[str(t.day)] = "Rest (punched)" if any(x[3] for x in sides) else "Rest"
+        sides = sides_of(t)
+        if t.shift_id == "0" or not sides or all(x.result == "NoNeedCheck" for x in sides):
+            days[str(t.day)] = "Rest (punched)" if any(x.record_id for x in sides) else "Rest"
             continue
         words: List[str] = []
         worked = leave = False
-        # The report reads every check-in before every check-out of the day.
-        for result, supplement, record, record_id, shift_time, on in sorted(sides, key=lambda x: not x[5]):
-            word, mins = side(result, supplement, record, shift_time, on)
-            if t.shift_id == "" and result == "Early" and supplement == "None":
-                mins = free_early(t, work_minutes[t.group_id])
-                word = f"Early {mins} min"
+        for x in sides:
+            mins = side_minutes(t, x, work_minutes)
+            word = side_word(x, mins)
             if word and word not in words:
                 words.append(word)
-            if result in ("Normal", "Late", "Early") and (record_id or supplement == "CardReplacement"):
+            if x.result in ("Normal", "Late", "Early") and (x.record_id or x.supplement == "CardReplacement"):
                 worked = True
-            if result == "Late":
+            if x.result == "Late":
                 s["late_count"] += 1
                 s["late_minutes"] += mins
-            elif result == "Early":
+            elif x.result == "Early":
                 s["early_count"] += 1
                 s["early_minutes"] += mins
-            elif result == "Lack":
+            elif x.result == "Lack":
                 s["lack_count"] += 1
-            leave |= supplement == "Leave"
-            s["remedies"] += supplement == "CardReplacement"
+            leave |= x.supplement == "Leave"
+            s["remedies"] += x.supplement == "CardReplacement"
         days[str(t.day)] = ", ".join(words) or "Normal"
         s["days_worked"] += worked
         s["leave_days"] += leave
@@ -151,7 +160,7 @@ def test_demo_import_and_report_agree_with_user_tasks(fresh_daka, tmp_path):
 
     (tmp_path / "devices.csv").write_text(f"device,device_user_id,employee_no\nfront,1,{numbers[in_task.user_id]}\n")
     attlog = tmp_path / "attlog.dat"
-    attlog.write_text(f"    1\t{local(str(check_in))}\t1\t0\t1\t0\n   77\t{local(str(check_in))}\t1\t0\t1\t0\n")
+    attlog.write_text(f"    1\t{local(check_in)}\t1\t0\t1\t0\n   77\t{local(check_in)}\t1\t0\t1\t0\n")
     zk = ["import", str(attlog), "--format", "zkteco", "--time-zone", "Asia/Shanghai", "--device", "front",
           "--device-map", str(tmp_path / "devices.csv"), "--now", NOW, "--quiet"]
     out = daka.cli(*zk)
@@ -161,8 +170,8 @@ def test_demo_import_and_report_agree_with_user_tasks(fresh_daka, tmp_path):
     assert rejects[1].startswith("2,77,") and "device user id 77 is not in the device map for device front" in rejects[1]
 
     csv = tmp_path / "export.csv"
-    csv.write_text(f"employee_no,check_time,device\n{numbers[out_task.user_id]},{local(str(check_out))},gate\n"
-                   f"E999,{local(str(check_out))},gate\n")
+    csv.write_text(f"employee_no,check_time,device\n{numbers[out_task.user_id]},{local(check_out)},gate\n"
+                   f"E999,{local(check_out)},gate\n")
     flat = ["import", str(csv), "--time-zone", "Asia/Shanghai", "--device-column", "device", "--now", NOW, "--quiet"]
     out = daka.cli(*flat)
     assert "2 punches read, 1 added, 0 already present, 1 rejected" in out, out
